@@ -1,0 +1,147 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MeshSettings } from "./schema";
+import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, SECRET_KEYS, SecretKey, TOP_LEVEL_KEYS, validateSettings } from "./validate";
+
+export * from "./schema";
+export * from "./validate";
+export * as defaults from "./defaults";
+
+// `isConfigSecret` is not in the SDK's typings but is how the engine marks secret keys.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
+
+/** The validated settings plus the secrets, which stay Pulumi secrets from here on. */
+export interface StackConfig extends MeshSettings {
+    readonly secrets: {
+        /** Kubeconfig of the target cluster (secret). */
+        readonly kubeconfig?: pulumi.Output<string>;
+        /** SSH private key for the join (secret). */
+        readonly sshPrivateKey?: pulumi.Output<string>;
+    };
+    /** Directory the relative paths of the config resolve against (the project root). */
+    readonly rootDir: string;
+}
+
+export interface RawStackConfig {
+    readonly values: Record<string, unknown>;
+    readonly secrets: Partial<Record<SecretKey, string>>;
+    /** Keys set under the namespace that the program does not know. */
+    readonly unknownKeys: string[];
+    /** Secret keys that were set as plain text. */
+    readonly plainSecrets: SecretKey[];
+}
+
+/** Splits the engine's flat `eco2-mesh:key` map into values and secrets. */
+export function collectRaw(all: Record<string, string>, isSecret: (key: string) => boolean): RawStackConfig {
+    const values: Record<string, unknown> = {};
+    const secrets: Partial<Record<SecretKey, string>> = {};
+    const unknownKeys: string[] = [];
+    const plainSecrets: SecretKey[] = [];
+    for (const [fullKey, text] of Object.entries(all)) {
+        const [ns, key] = fullKey.split(":", 2);
+        if (ns !== CONFIG_NAMESPACE) continue;
+        if ((SECRET_KEYS as readonly string[]).includes(key)) {
+            secrets[key as SecretKey] = text;
+            if (!isSecret(fullKey)) plainSecrets.push(key as SecretKey);
+        } else if ((TOP_LEVEL_KEYS as string[]).includes(key)) {
+            values[key] = parseValue(text);
+        } else {
+            unknownKeys.push(key);
+        }
+    }
+    return { values, secrets, unknownKeys, plainSecrets };
+}
+
+function parseValue(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function expandHome(p: string): string {
+    return p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
+}
+
+/** Resolves raw config into the one typed object, or throws a ConfigError listing every problem. */
+export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackConfig {
+    const problems: ConfigProblem[] = [];
+    for (const key of raw.unknownKeys) {
+        problems.push({
+            path: key,
+            value: raw.values[key],
+            reason: "is not a known key",
+            fix: `remove it (known keys: ${[...TOP_LEVEL_KEYS, ...SECRET_KEYS].join(", ")})`,
+        });
+    }
+    for (const key of raw.plainSecrets) {
+        problems.push({
+            path: key,
+            value: "<hidden>",
+            reason: "is stored as plain text",
+            fix: `run: pulumi config set --secret ${key} < file (then remove the plain value)`,
+        });
+    }
+    let settings: MeshSettings | undefined;
+    try {
+        settings = validateSettings(raw.values);
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        problems.push(...e.problems);
+    }
+    if (!settings) throw new ConfigError(problems);
+
+    const clusterLayers = settings.layers.istio || settings.layers.mesh || settings.layers.routing || settings.layers.auth || settings.layers.observability || settings.layers.join;
+    let kubeconfig: pulumi.Output<string> | undefined;
+    if (raw.secrets.kubeconfig) {
+        kubeconfig = pulumi.secret(raw.secrets.kubeconfig);
+    } else if (settings.cluster.kubeconfigPath) {
+        const file = path.resolve(rootDir, expandHome(settings.cluster.kubeconfigPath));
+        if (fs.existsSync(file)) {
+            kubeconfig = pulumi.secret(fs.readFileSync(file, "utf8"));
+        } else {
+            problems.push({ path: "cluster.kubeconfigPath", value: settings.cluster.kubeconfigPath, reason: `names a file that does not exist (${file})`, fix: "point it at an existing kubeconfig, or set the secret kubeconfig key" });
+        }
+    } else if (clusterLayers) {
+        problems.push({ path: "kubeconfig", value: undefined, reason: "is required for the cluster layers (the program never falls back to the ambient kubeconfig)", fix: "run: pulumi config set --secret kubeconfig < admin.conf, or set cluster.kubeconfigPath" });
+    }
+    if (settings.layers.join && !raw.secrets.sshPrivateKey) {
+        problems.push({ path: "sshPrivateKey", value: undefined, reason: "is required with layers.join", fix: "run: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519" });
+    }
+    if (settings.layers.istio && settings.istio.crds.source === "file") {
+        const file = crdFilePath(settings, rootDir);
+        if (!fs.existsSync(file)) {
+            problems.push({ path: "istio.crds.file", value: settings.istio.crds.file, reason: `names no file (looked for ${file})`, fix: `point it at crd-all.gen.yaml of Istio ${settings.istio.version}, or set istio.crds.source=chart` });
+        }
+    }
+    if (settings.istio.chartDir) {
+        const dir = path.resolve(rootDir, expandHome(settings.istio.chartDir));
+        const missing = ["base", "istiod", "gateway"].filter((c) => !fs.existsSync(path.join(dir, c, "Chart.yaml")));
+        if (missing.length > 0) problems.push({ path: "istio.chartDir", value: settings.istio.chartDir, reason: `lacks the chart(s) ${missing.join(", ")} (no Chart.yaml in ${dir})`, fix: `run: helm pull istio/<chart> --version ${settings.istio.version} --untar -d <dir> for each chart` });
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    return {
+        ...settings,
+        secrets: {
+            kubeconfig,
+            sshPrivateKey: raw.secrets.sshPrivateKey ? pulumi.secret(raw.secrets.sshPrivateKey) : undefined,
+        },
+        rootDir,
+    };
+}
+
+/** Where the pinned release's CRDs are read from when `istio.crds.source` is `file`. */
+export function crdFilePath(settings: MeshSettings, rootDir: string): string {
+    const file = settings.istio.crds.file ?? path.join("..", "shared", "data", "istio", settings.istio.version, "crd-all.gen.yaml");
+    return path.resolve(rootDir, expandHome(file));
+}
+
+/** Reads and validates the stack's configuration; the only place that touches Pulumi config. */
+export function readStackConfig(rootDir: string = process.cwd()): StackConfig {
+    return resolveStackConfig(collectRaw(pulumi.runtime.allConfig(), isConfigSecret), rootDir);
+}

@@ -1,0 +1,377 @@
+import { z } from "zod";
+import * as d from "./defaults";
+import * as infraDefaults from "../infra/defaults";
+
+// The one schema of the stack configuration. Unknown keys are errors everywhere (strict
+// objects): a misspelt key that silently falls back to a default is how a STRICT mesh ends up
+// PERMISSIVE. Descriptions feed the generated config reference (docs/config-reference.md).
+
+const cidr = z
+    .string()
+    .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, {
+        error: "must be an IPv4 CIDR such as 10.0.0.0/16",
+    })
+    .refine((v) => v.split("/")[0].split(".").every((o) => Number(o) <= 255), {
+        error: "has an octet above 255",
+    });
+
+const nodePort = z
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .min(d.NODE_PORT_MIN, { error: `must be within the NodePort range ${d.NODE_PORT_MIN}-${d.NODE_PORT_MAX}` })
+    .max(d.NODE_PORT_MAX, { error: `must be within the NodePort range ${d.NODE_PORT_MIN}-${d.NODE_PORT_MAX}` });
+
+const port = z.number().int().min(1, { error: "must be a port 1-65535" }).max(65535, { error: "must be a port 1-65535" });
+
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lower case, digits, '-')" });
+
+const hostname = z
+    .string()
+    .regex(/^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^\*$/, {
+        error: "must be a DNS host name such as api.dev.eco2.app",
+    });
+
+const duration = z.string().regex(/^\d+(ms|s|m|h)$/, { error: 'must be a duration such as "10s" or "500ms"' });
+
+/** Istio path syntax: exact, `/prefix/*` or `*suffix` (AuthorizationPolicy `paths`). */
+const istioPath = z
+    .string()
+    .regex(/^(\/[^*?#\s]*(\/\*|\*)?|\*[^*\s]+)$/, {
+        error: 'must start with "/" and may end with "*" (Istio path match), e.g. "/api/v1/scan/*"',
+    });
+
+const headerName = z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: "must be a lower-case HTTP header name" })
+    .refine((h) => !["authorization", "cookie", "host", "content-length"].includes(h), {
+        error: "must not be a header Envoy or the client owns (authorization, cookie, host, content-length)",
+    });
+
+const awsId = (prefix: string) =>
+    z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), { error: `must be an AWS id like ${prefix}-0123456789abcdef0` });
+
+const arn = (service: string) =>
+    z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), { error: `must be an ${service} ARN (arn:aws:${service}:…)` });
+
+const k8sVersion = z.string().regex(/^1\.\d{2}\.\d+$/, { error: 'must be a Kubernetes version such as "1.31.4"' });
+
+export const layersSchema = z
+    .strictObject({
+        aws: z.boolean().default(false).describe("Gateway EC2 nodes, security groups, IAM and the load balancer (infra/)."),
+        join: z.boolean().default(false).describe("kubeadm join of the gateway nodes over SSH (infra/join)."),
+        istio: z.boolean().default(true).describe("Helm releases base → istiod → gateway."),
+        mesh: z.boolean().default(true).describe("Injection labels, PeerAuthentication, ClusterIP domain Services, restarts."),
+        routing: z.boolean().default(true).describe("Gateway, VirtualServices and DestinationRules."),
+        auth: z.boolean().default(true).describe("RequestAuthentication, AuthorizationPolicies, token bridge, ext-authz."),
+        observability: z.boolean().default(true).describe("Telemetry resource for access logs."),
+    })
+    .describe("Which layers this stack runs; each layer needs the ones before it.");
+
+const cniRule = z.strictObject({
+    protocol: z.enum(["tcp", "udp", "4", "all"], { error: 'must be "tcp", "udp", "4" (IP-in-IP) or "all"' }),
+    fromPort: z.number().int().min(0).max(65535),
+    toPort: z.number().int().min(0).max(65535),
+    description: z.string().min(1),
+});
+
+export const clusterSchema = z
+    .strictObject({
+        name: dnsLabel.default("eco2").describe("Cluster name used in AWS tags and resource names."),
+        kubernetesVersion: k8sVersion.optional().describe("Kubernetes version of the kubeadm cluster; the gateway nodes install kubelet/kubeadm at this version. Required with layers.aws."),
+        kubeconfigPath: z.string().min(1).optional().describe("Path of a kubeconfig file to use when the secret `kubeconfig` key is not set (the local stack)."),
+        context: z.string().min(1).optional().describe("Context inside the kubeconfig; default: its current-context."),
+        vpcId: awsId("vpc").optional().describe("VPC of the cluster. Required with layers.aws."),
+        controlPlane: z
+            .strictObject({
+                host: z.string().min(1).describe("Address the program SSHes to on the control-plane node (kubeadm token create, kubectl)."),
+                securityGroupId: awsId("sg").describe("Security group of the control-plane nodes; the gateway nodes accept kubelet and CNI traffic from it."),
+                nodeSelector: z.record(z.string(), z.string()).prefault({ ...d.CONTROL_PLANE_SELECTOR }).describe("Node label istiod is scheduled on (the plan's role=control-plane)."),
+            })
+            .optional()
+            .describe("The existing kubeadm control plane. Required with layers.aws or layers.join."),
+        podNetworkCidr: cidr.default(d.DEFAULT_POD_CIDR).describe("Pod network CIDR of the cluster's CNI."),
+        cniRules: z
+            .array(cniRule)
+            .default(d.CALICO_NODE_RULES.map((r) => ({ ...r })))
+            .describe("Node-to-node traffic the CNI needs between control plane and gateway nodes (default: Calico)."),
+        workerSecurityGroupIds: z
+            .array(awsId("sg"))
+            .default([])
+            .describe("Security groups of the cluster's worker nodes when they differ from the control plane's; they exchange the CNI traffic with the gateway nodes (gateway pods reach the app pods on them)."),
+    })
+    .describe("The existing kubeadm cluster.");
+
+export const gatewayNodesSchema = z
+    .strictObject({
+        count: z.number().int().min(1, { error: "must be at least 1" }).max(20, { error: "must be at most 20" }).default(2).describe("Number of dedicated ingress-gateway nodes."),
+        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as "t3.medium"' }).default("t3.medium").describe("EC2 instance type."),
+        amiId: awsId("ami").optional().describe("AMI (Ubuntu 22.04/24.04) of the gateway nodes. Required with layers.aws."),
+        subnetIds: z.array(awsId("subnet")).default([]).describe("Subnets the nodes are spread over, round-robin. At least one with layers.aws."),
+        associatePublicIp: z.boolean().default(false).describe("Give nodes a public IP (only for public subnets; private is the safe default)."),
+        sshCidrs: z.array(cidr).default([]).describe("CIDRs allowed to SSH to the nodes (never 0.0.0.0/0)."),
+        rootVolumeGb: z.number().int().min(20).max(1000).default(30).describe("Encrypted gp3 root volume size."),
+        imdsHopLimit: z.number().int().min(1).max(3).default(d.DEFAULT_IMDS_HOP_LIMIT).describe("IMDSv2 PUT response hop limit."),
+        labels: z.record(z.string(), z.string()).prefault({ ...d.DEFAULT_GATEWAY_NODE_LABELS }).describe("Labels the join puts on the nodes; the gateway pods select them."),
+        taint: z
+            .strictObject({
+                key: z.string().min(1),
+                value: z.string().min(1),
+                effect: z.enum(["NoSchedule", "NoExecute", "PreferNoSchedule"]),
+            })
+            .prefault({ ...d.DEFAULT_GATEWAY_NODE_TAINT })
+            .describe("Taint the join puts on the nodes; the gateway pods tolerate it."),
+        ssh: z
+            .strictObject({
+                user: z.string().min(1).default("ubuntu").describe("SSH user on nodes and control plane."),
+                port: port.default(22),
+                bastion: z.strictObject({ host: z.string().min(1), user: z.string().min(1).default("ubuntu"), port: port.default(22) }).optional().describe("Optional jump host."),
+            })
+            .prefault({})
+            .describe("SSH connection for the join; the private key is the secret `sshPrivateKey`."),
+        joinTokenTtl: z.string().regex(/^\d+(m|h)$/, { error: 'must be a duration in minutes or hours such as "30m"' }).default(d.DEFAULT_JOIN_TOKEN_TTL).describe("Lifetime of the bootstrap token a join creates."),
+        drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "5m"' }).default(infraDefaults.DEFAULT_DRAIN_TIMEOUT).describe("How long removing a node may take to evict its pods (kubectl drain --timeout) before the delete fails and the node stays."),
+        ssmAccess: z.boolean().default(true).describe("Attach AmazonSSMManagedInstanceCore to the node role, so operators can reach a node by Session Manager when SSH is not possible."),
+    })
+    .describe("Dedicated ingress-gateway EC2 nodes.");
+
+export const loadBalancerSchema = z
+    .strictObject({
+        type: z.enum(["nlb", "alb"], { error: 'must be "nlb" or "alb"' }).default("nlb").describe("Network (TCP/TLS) or Application (HTTP) load balancer."),
+        internal: z.boolean().default(false).describe("Internal load balancer instead of internet-facing."),
+        subnetIds: z.array(awsId("subnet")).default([]).describe("Subnets of the load balancer (ALB needs two AZs)."),
+        ingressCidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Client CIDRs allowed to reach the listeners (ALB security group)."),
+        listeners: z
+            .strictObject({
+                http: z.boolean().default(true).describe("Port 80 (ALB: redirect to HTTPS when https is on)."),
+                https: z.boolean().default(true).describe("Port 443 (TLS terminated at the load balancer)."),
+            })
+            .prefault({}),
+        certificateArn: arn("acm").optional().describe("ACM certificate for HTTPS/TLS. Required when listeners.https is on."),
+        sslPolicy: z.string().default("ELBSecurityPolicy-TLS13-1-2-2021-06").describe("TLS policy of the HTTPS/TLS listener."),
+        deletionProtection: z.boolean().default(false).describe("Refuse deletion of the load balancer (prod)."),
+        accessLogs: z.strictObject({ bucket: z.string().min(3), prefix: z.string().default("") }).optional().describe("S3 access logs (prod)."),
+        cutover: z
+            .strictObject({
+                weight: z.number({ error: "must be a number 0-100" }).int().min(0, { error: "must be 0-100" }).max(100, { error: "must be 0-100" }).default(100).describe("Percent of traffic sent to the Istio gateway; 0 = all legacy (rollback), 100 = migration complete."),
+                legacyTargetGroupArn: arn("elasticloadbalancing").optional().describe("ALB: target group of the legacy Ingress that shares the listener."),
+                dns: z
+                    .strictObject({
+                        zoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, { error: "must be a Route53 hosted zone id (Z…)" }),
+                        recordName: z.string().min(1),
+                        legacyDnsName: z.string().min(1).describe("DNS name of the legacy load balancer."),
+                        legacyZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/),
+                    })
+                    .optional()
+                    .describe("NLB: weighted Route53 alias records between legacy and new entry."),
+            })
+            .prefault({})
+            .describe("Traffic cut-over between the legacy Ingress and the Istio gateway (plan §5)."),
+    })
+    .describe("The load balancer in front of the gateway nodes.");
+
+const gatewayRollout = z.strictObject({
+    name: dnsLabel.default(d.DEFAULT_GATEWAY_RELEASE).describe("Helm release name of the gateway (sets the istio=<name without istio-> pod label)."),
+    namespace: dnsLabel.default(d.DEFAULT_GATEWAY_NAMESPACE).describe("Namespace of the gateway pods; never labelled istio-injection=disabled."),
+    replicas: z.number().int().min(1).max(50).default(2).describe("Gateway replicas (HPA minimum when autoscaling)."),
+    maxReplicas: z.number().int().min(1).max(100).default(5).describe("HPA maximum."),
+    autoscaling: z.boolean().default(true).describe("HorizontalPodAutoscaler on CPU."),
+    minAvailable: z.number().int().min(0).default(1).describe("PodDisruptionBudget minAvailable."),
+    nodePorts: z
+        .strictObject({
+            http: nodePort.default(d.DEFAULT_NODE_PORTS.http),
+            https: nodePort.default(d.DEFAULT_NODE_PORTS.https),
+            status: nodePort.default(d.DEFAULT_NODE_PORTS.status),
+        })
+        .prefault({})
+        .describe("Fixed NodePorts of the gateway Service; the load balancer targets the same numbers."),
+});
+
+export const istioSchema = z
+    .strictObject({
+        version: z
+            .string()
+            .regex(/^1\.\d{1,2}\.\d+$/, { error: 'must be an Istio release such as "1.24.1"' })
+            .default(d.DEFAULT_ISTIO_VERSION)
+            .describe("One pinned Istio version for base, istiod and gateway."),
+        allowUntestedVersion: z.boolean().default(false).describe("Accept a version newer than the conformance tier has checked."),
+        chartRepository: z.string().regex(/^(https?|oci):\/\//, { error: "must be an http(s):// or oci:// URL" }).default(d.DEFAULT_CHART_REPOSITORY).describe("Helm repository of the Istio charts."),
+        chartDir: z.string().min(1).optional().describe("Directory holding unpacked base/, istiod/ and gateway/ charts (offline installs); wins over chartRepository."),
+        namespace: dnsLabel.default(d.DEFAULT_ISTIO_NAMESPACE).describe("Namespace of istiod."),
+        crds: z
+            .strictObject({
+                source: z.enum(["chart", "file"], { error: 'must be "chart" or "file"' }).default("chart").describe("chart: the base release installs the CRDs; file: the program applies crd-all.gen.yaml of the pinned version itself."),
+                file: z.string().min(1).optional().describe("crd-all.gen.yaml of the pinned version (source=file); default ../shared/data/istio/<version>/crd-all.gen.yaml."),
+                retainOnDelete: z.boolean().default(true).describe("Keep the CRDs (and every Istio object) when the Istio layer is removed (plan §5)."),
+                adoptExisting: z.boolean().default(false).describe("CRDs were installed by kubectl or an older chart: take them over (Helm ownership labels) before base installs them."),
+            })
+            .prefault({}),
+        releases: z
+            .strictObject({
+                base: z.boolean().default(true),
+                istiod: z.boolean().default(true),
+                gateway: z.boolean().default(true),
+            })
+            .prefault({})
+            .describe("Which Istio releases to install (the local stack without charts installs CRDs only)."),
+        skipAwait: z.boolean().default(false).describe("Do not wait for Deployments to become ready (only for API servers without kubelets)."),
+        istiod: z
+            .strictObject({
+                replicas: z.number().int().min(1).max(10).default(1),
+            })
+            .prefault({}),
+        gateway: gatewayRollout.prefault({}),
+    })
+    .describe("The Istio installation.");
+
+const meshNamespace = z.strictObject({
+    name: dnsLabel,
+    injection: z.boolean().default(true).describe("Label istio-injection=enabled; false removes it (rollback)."),
+    create: z.boolean().default(false).describe("Create the namespace (new clusters, the local stack); otherwise only its labels are patched and removing the mesh leaves it."),
+    workloads: z.array(dnsLabel).default([]).describe("Deployments restarted when injection changes."),
+});
+
+export const meshSchema = z
+    .strictObject({
+        mtlsMode: z.enum(["PERMISSIVE", "STRICT"], { error: 'must be "PERMISSIVE" or "STRICT"' }).default("PERMISSIVE").describe("Mesh-wide PeerAuthentication mode."),
+        namespaces: z.array(meshNamespace).default([]).describe("Application namespaces of the mesh."),
+        domainServices: z.boolean().default(true).describe("Own the domain Services as ClusterIP (was NodePort)."),
+    })
+    .describe("Sidecar injection and mTLS.");
+
+const domain = z.strictObject({
+    name: dnsLabel.describe("Domain name (auth, scan, chat, …)."),
+    namespace: dnsLabel,
+    pathPrefix: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'must start with "/" and hold only path characters' }),
+    hosts: z.array(hostname).optional().describe("Hosts of the VirtualService; default: the gateway's hosts."),
+    service: z.strictObject({
+        name: dnsLabel,
+        port: port,
+        targetPort: port.optional(),
+        selector: z.record(z.string(), z.string()).optional().describe("Pod selector; default app=<service name>."),
+    }),
+    timeout: duration.default("15s"),
+    retries: z
+        .strictObject({
+            attempts: z.number().int().min(0).max(10).default(2),
+            perTryTimeout: duration.default("5s"),
+            retryOn: z.string().default("connect-failure,refused-stream,unavailable,cancelled,503"),
+        })
+        .prefault({}),
+    connectionPool: z
+        .strictObject({
+            maxConnections: z.number().int().min(1).default(100),
+            http1MaxPendingRequests: z.number().int().min(1).default(100),
+            http2MaxRequests: z.number().int().min(1).default(1000),
+        })
+        .prefault({}),
+    outlierDetection: z
+        .strictObject({
+            consecutive5xxErrors: z.number().int().min(1).default(5),
+            interval: duration.default("30s"),
+            baseEjectionTime: duration.default("30s"),
+            maxEjectionPercent: z.number().int().min(0).max(100).default(50),
+        })
+        .prefault({}),
+    canary: z
+        .strictObject({
+            stableVersion: z.string().min(1).default("v1"),
+            canaryVersion: z.string().min(1).default("v2"),
+            header: z.strictObject({ name: headerName, exact: z.string().min(1) }).optional(),
+            cookie: z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_-]+$/), value: z.string().regex(/^[A-Za-z0-9_.-]+$/) }).optional(),
+            weight: z.number().int().min(0).max(100).default(0).describe("Percent of unmatched traffic to the canary subset."),
+        })
+        .optional()
+        .describe("Header- or cookie-matched canary subset."),
+});
+
+export const routingSchema = z
+    .strictObject({
+        gateway: z
+            .strictObject({
+                name: dnsLabel.default("eco2-gateway"),
+                hosts: z.array(hostname).default([]).describe("Hosts served by the Istio Gateway."),
+                tlsCredentialName: z.string().optional().describe("Kubernetes TLS secret for HTTPS on the gateway (when TLS is not terminated at the load balancer)."),
+                httpsRedirect: z.boolean().default(false).describe("Redirect port 80 to HTTPS at the gateway (only with tlsCredentialName)."),
+            })
+            .prefault({}),
+        domains: z.array(domain).default([]),
+    })
+    .describe("Gateway, VirtualServices, DestinationRules.");
+
+const rolePath = z.strictObject({
+    paths: z.array(istioPath).min(1),
+    claim: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("role"),
+    values: z.array(z.string().min(1)).min(1, { error: "must name at least one allowed claim value" }),
+});
+
+const extAuthzProvider = z.strictObject({
+    name: dnsLabel.describe("Provider name; declared in istiod's meshConfig and named by the CUSTOM policy (one source)."),
+    service: z.string().min(1).describe("gRPC authz service host, e.g. auth-api.auth.svc.cluster.local."),
+    port: port,
+    timeout: duration.default("1s"),
+    failOpen: z.boolean().default(false).describe("false: deny when the authz service is down."),
+    paths: z.array(istioPath).min(1).describe("Paths the CUSTOM policy sends to the provider."),
+});
+
+export const authSchema = z
+    .strictObject({
+        tokenSource: z.enum(["native", "lua"], { error: 'must be "native" (fromCookies) or "lua" (the plan\'s EnvoyFilter)' }).default("native").describe("How the cookie becomes a token: RequestAuthentication fromCookies, or the Lua cookie-to-header EnvoyFilter."),
+        cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "must be a cookie name (letters, digits, _ and -)" }).default(d.DEFAULT_TOKEN_COOKIE),
+        issuer: z.string().min(1).optional().describe("JWT issuer (iss). Required with layers.auth."),
+        jwksUri: z.string().regex(/^https?:\/\//, { error: "must be an http(s) URL" }).optional().describe("JWKS of the auth service (RS256 keys). Required with layers.auth."),
+        audiences: z.array(z.string().min(1)).default([]),
+        claimHeaders: z
+            .array(z.strictObject({ claim: z.string().regex(/^[A-Za-z0-9_.-]+$/), header: headerName }))
+            .default([
+                { claim: "sub", header: "x-user-id" },
+                { claim: "role", header: "x-user-role" },
+            ])
+            .describe("Claims passed to apps as headers (outputClaimToHeaders); clients cannot forge them."),
+        stripHeaders: z.array(headerName).default([]).describe("Other identity headers apps read; removed from every request at the gateway."),
+        forwardOriginalToken: z.boolean().default(true).describe("Keep the Authorization header for apps that still verify tokens themselves (plan phase 3); false once they read only the claim headers."),
+        allowPreflight: z.boolean().default(true).describe("Let CORS preflight (OPTIONS, sent without credentials) through to the apps on protected paths."),
+        publicPaths: z.array(istioPath).default([]).describe("Open paths (login, health)."),
+        protectedPaths: z.array(istioPath).default([]).describe("Paths that need a valid token."),
+        rolePaths: z.array(rolePath).default([]).describe("Paths that need a claim value (role)."),
+        lua: z
+            .strictObject({
+                onExistingAuthorization: z.enum(["replace", "keep"]).default("replace").describe("replace: the cookie's token replaces a client Authorization header; keep: a client header wins and the cookie is ignored."),
+                removeCookie: z.boolean().default(false).describe("Remove the token cookie before the request reaches the apps."),
+            })
+            .prefault({}),
+        extAuthz: z
+            .strictObject({
+                enabled: z.boolean().default(false),
+                providers: z.array(extAuthzProvider).default([]),
+            })
+            .prefault({})
+            .describe("ext-authz (CUSTOM) providers, e.g. the auth-api token blacklist."),
+    })
+    .describe("Token bridge, JWT authentication and authorization at the gateway.");
+
+export const observabilitySchema = z
+    .strictObject({
+        accessLogs: z.boolean().default(true).describe("Envoy access logs (JSON) via the Telemetry API."),
+        accessLogFilter: z.string().optional().describe("CEL filter for access logs, e.g. response.code >= 400."),
+    })
+    .describe("Telemetry.");
+
+export const meshConfigSchema = z.strictObject({
+    environment: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, { error: "must be a short lower-case name (local, dev, prod)" }).describe("Environment name used in tags and names."),
+    layers: layersSchema.prefault({}),
+    cluster: clusterSchema.prefault({}),
+    gatewayNodes: gatewayNodesSchema.prefault({}),
+    loadBalancer: loadBalancerSchema.prefault({}),
+    istio: istioSchema.prefault({}),
+    mesh: meshSchema.prefault({}),
+    routing: routingSchema.prefault({}),
+    auth: authSchema.prefault({}),
+    observability: observabilitySchema.prefault({}),
+});
+
+export type MeshSettings = z.infer<typeof meshConfigSchema>;
+export type Domain = z.infer<typeof domain>;
+export type ExtAuthzProvider = z.infer<typeof extAuthzProvider>;
+export type MeshNamespace = z.infer<typeof meshNamespace>;

@@ -1,0 +1,228 @@
+import { z } from "zod";
+import * as d from "./defaults";
+import { meshConfigSchema, MeshSettings } from "./schema";
+import { awsChecks } from "../infra/validate";
+
+export const CONFIG_NAMESPACE = "eco2-mesh";
+
+/** Secret keys: read only as Pulumi secrets, never from plain config. */
+export const SECRET_KEYS = ["kubeconfig", "sshPrivateKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export const TOP_LEVEL_KEYS = Object.keys(meshConfigSchema.shape) as (keyof MeshSettings)[];
+
+export interface ConfigProblem {
+    /** Dotted key path below the project namespace, e.g. `loadBalancer.type`. */
+    readonly path: string;
+    readonly value: unknown;
+    readonly reason: string;
+    readonly fix: string;
+}
+
+/** Every problem of a stack configuration, reported together before any resource exists. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: readonly ConfigProblem[]) {
+        super(
+            `${problems.length} problem(s) in the stack configuration; nothing was created:\n` +
+                problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+    return `${CONFIG_NAMESPACE}:${p.path} ${p.reason} (got ${showValue(p.value)}). Fix: ${p.fix}`;
+}
+
+function showValue(v: unknown): string {
+    if (v === undefined) return "nothing";
+    const s = JSON.stringify(v);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = root;
+    for (const key of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[key];
+    }
+    return cur;
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+    return path.map((k) => (typeof k === "number" ? `[${k}]` : String(k))).join(".").replace(/\.\[/g, "[");
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
+    if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => {
+            const path = [...issue.path, key];
+            const parent = valueAt(raw, issue.path);
+            const known = Object.keys(knownKeysAt(issue.path) ?? {}).join(", ");
+            return {
+                path: dotted(path),
+                value: valueAt(parent, [key]),
+                reason: "is not a known key",
+                fix: `remove it or correct the spelling${known ? ` (known keys here: ${known})` : ""}`,
+            };
+        });
+    }
+    const value = valueAt(raw, issue.path);
+    let reason = issue.message;
+    let fix = "correct the value";
+    switch (issue.code) {
+        case "invalid_type":
+            if (value === undefined) {
+                reason = "is required";
+                fix = `set it (expected ${issue.expected})`;
+            } else {
+                reason = issue.message.startsWith("Invalid input") ? `must be ${issue.expected}` : issue.message;
+                fix = `set a ${issue.expected}`;
+            }
+            break;
+        case "invalid_value":
+            fix = `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+            break;
+        case "too_small":
+        case "too_big":
+            fix = issue.origin === "array" ? "change the number of entries" : "pick a value in range";
+            break;
+        case "invalid_format":
+            fix = "follow the format in the message";
+            break;
+        default:
+            break;
+    }
+    return [{ path: dotted(issue.path), value, reason, fix }];
+}
+
+/** Keys of the strict object at `path` in the schema, for "known keys" hints. */
+function knownKeysAt(path: readonly PropertyKey[]): Record<string, unknown> | undefined {
+    let schema: z.ZodType = meshConfigSchema;
+    for (const key of path) {
+        schema = unwrap(schema);
+        if (schema instanceof z.ZodObject) schema = schema.shape[key as string];
+        else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+        else return undefined;
+        if (!schema) return undefined;
+    }
+    schema = unwrap(schema);
+    return schema instanceof z.ZodObject ? schema.shape : undefined;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+    let s: z.ZodType = schema;
+    for (let i = 0; i < 10; i++) {
+        const def = (s as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def;
+        if (!def.innerType) break;
+        s = def.innerType;
+    }
+    return s;
+}
+
+export function istioMinor(version: string): number {
+    return Number(version.split(".")[1]);
+}
+
+/** Rules that span keys; each names the key a person should change. */
+function crossChecks(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const add = (path: string, value: unknown, reason: string, fix: string) => out.push({ path, value, reason, fix });
+    const { layers } = s;
+
+    const minor = istioMinor(s.istio.version);
+    if (minor < d.MIN_ISTIO_MINOR) {
+        add("istio.version", s.istio.version, `is older than 1.${d.MIN_ISTIO_MINOR} (v1 Istio APIs, RequestAuthentication fromCookies)`, `pin 1.${d.MIN_ISTIO_MINOR}.0 or newer, e.g. ${d.DEFAULT_ISTIO_VERSION}`);
+    }
+    if (minor > d.MAX_TESTED_ISTIO_MINOR && !s.istio.allowUntestedVersion) {
+        add("istio.version", s.istio.version, `is newer than the newest release the conformance tier checks (1.${d.MAX_TESTED_ISTIO_MINOR})`, `pin 1.${d.MAX_TESTED_ISTIO_MINOR}.x, or set istio.allowUntestedVersion=true after running the conformance tier against its CRDs`);
+    }
+
+    out.push(...awsChecks(s));
+
+    const np = s.istio.gateway.nodePorts;
+    const seen = new Map<number, string>();
+    for (const [k, v] of Object.entries(np)) {
+        if (seen.has(v)) add(`istio.gateway.nodePorts.${k}`, v, `is also used by nodePorts.${seen.get(v)}`, "give every gateway port its own NodePort");
+        seen.set(v, k);
+    }
+    const gw = s.istio.gateway;
+    if (gw.minAvailable >= gw.replicas) add("istio.gateway.minAvailable", gw.minAvailable, `must be below istio.gateway.replicas (${gw.replicas}), or the PodDisruptionBudget blocks every node drain`, `set it to ${Math.max(0, gw.replicas - 1)} or raise replicas`);
+    if (gw.autoscaling && gw.maxReplicas < gw.replicas) add("istio.gateway.maxReplicas", gw.maxReplicas, `is below istio.gateway.replicas (${gw.replicas})`, "raise maxReplicas");
+
+    const nsNames = new Set<string>();
+    s.mesh.namespaces.forEach((n, i) => {
+        if (nsNames.has(n.name)) add(`mesh.namespaces[${i}].name`, n.name, "is listed twice", "list each namespace once");
+        nsNames.add(n.name);
+        if (n.name === gw.namespace && !n.injection) add(`mesh.namespaces[${i}].injection`, false, `would label the gateway namespace ${gw.namespace} istio-injection=disabled, leaving gateway pods with image "auto" (istio/istio#54841)`, "remove the gateway namespace from mesh.namespaces or set injection=true");
+        if (["kube-system", "kube-public", s.istio.namespace].includes(n.name)) add(`mesh.namespaces[${i}].name`, n.name, "is a system namespace and must not get sidecars", "list only application namespaces");
+    });
+
+    const domainNames = new Set<string>();
+    const routes = new Map<string, string>();
+    s.routing.domains.forEach((dm, i) => {
+        if (domainNames.has(dm.name)) add(`routing.domains[${i}].name`, dm.name, "is used by another domain", "give each domain its own name");
+        domainNames.add(dm.name);
+        const hosts = dm.hosts ?? s.routing.gateway.hosts;
+        if (hosts.length === 0) add(`routing.domains[${i}].hosts`, undefined, "is empty and routing.gateway.hosts is empty too", "set routing.gateway.hosts (or hosts on the domain)");
+        for (const h of hosts) {
+            if (!hostMatchesAny(h, s.routing.gateway.hosts)) add(`routing.domains[${i}].hosts`, h, `is not served by the Gateway (routing.gateway.hosts: ${JSON.stringify(s.routing.gateway.hosts)}); the route would never match (IST0132)`, "add the host to routing.gateway.hosts");
+            const key = `${h}${dm.pathPrefix}`;
+            if (routes.has(key)) add(`routing.domains[${i}].pathPrefix`, dm.pathPrefix, `claims ${key} already claimed by domain ${routes.get(key)} (IST0109)`, "give each domain its own path prefix per host");
+            routes.set(key, dm.name);
+        }
+        if (layers.mesh && !nsNames.has(dm.namespace)) add(`routing.domains[${i}].namespace`, dm.namespace, "is not a mesh namespace, so its pods get no sidecar (IST0102)", `add {name: ${dm.namespace}} to mesh.namespaces`);
+        if (dm.canary && !dm.canary.header && !dm.canary.cookie && dm.canary.weight === 0) add(`routing.domains[${i}].canary`, dm.canary, "sends no traffic to the canary (no header, no cookie, weight 0)", "set canary.header, canary.cookie or canary.weight");
+    });
+    if (s.routing.gateway.httpsRedirect && !s.routing.gateway.tlsCredentialName) add("routing.gateway.httpsRedirect", true, "needs HTTPS on the gateway", "set routing.gateway.tlsCredentialName, or terminate TLS at the load balancer and leave httpsRedirect off");
+    if (layers.routing && s.routing.domains.length > 0 && s.routing.gateway.hosts.length === 0) add("routing.gateway.hosts", [], "is empty", "list the public hosts, e.g. api.dev.eco2.app");
+    s.routing.gateway.hosts.forEach((h, i) => {
+        if (h === "*") add(`routing.gateway.hosts[${i}]`, h, "accepts any Host header on the public gateway", "list the real host names");
+    });
+
+    if (layers.auth) {
+        if (!s.auth.issuer) add("auth.issuer", undefined, "is required with layers.auth", "set the iss claim of the auth service's tokens");
+        if (!s.auth.jwksUri) add("auth.jwksUri", undefined, "is required with layers.auth", "set the auth service's JWKS URL (RS256 public keys)");
+        if (s.auth.protectedPaths.length === 0 && s.auth.rolePaths.length === 0) add("auth.protectedPaths", [], "is empty, so RequestAuthentication would admit requests without a token (istio/istio#50588)", "list the paths that need a token, or set layers.auth=false");
+        const publicSet = new Set(s.auth.publicPaths);
+        s.auth.protectedPaths.forEach((p, i) => {
+            if (publicSet.has(p)) add(`auth.protectedPaths[${i}]`, p, "is also in auth.publicPaths", "keep the path in one list");
+        });
+        const headers = new Set<string>();
+        s.auth.claimHeaders.forEach((c, i) => {
+            if (headers.has(c.header)) add(`auth.claimHeaders[${i}].header`, c.header, "is used by another claim", "give each claim its own header");
+            headers.add(c.header);
+        });
+        s.auth.stripHeaders.forEach((h, i) => {
+            if (headers.has(h)) add(`auth.stripHeaders[${i}]`, h, "is a claim header; Envoy already removes it from client requests and then sets it from the token", "remove it from stripHeaders");
+        });
+        const ext = s.auth.extAuthz;
+        if (ext.enabled && ext.providers.length === 0) add("auth.extAuthz.providers", [], "is empty while auth.extAuthz.enabled is on", "declare the provider (name, service, port, paths)");
+        if (ext.enabled && ext.providers.length > 1 && minor < d.MULTI_CUSTOM_PROVIDER_MINOR) add("auth.extAuthz.providers", ext.providers.map((p) => p.name), `names ${ext.providers.length} CUSTOM providers for the gateway; Istio ${s.istio.version} allows one per workload (istio/istio#57933, lifted in 1.30)`, "keep one provider, or pin istio.version 1.30 or newer");
+        const providerNames = new Set<string>();
+        ext.providers.forEach((p, i) => {
+            if (providerNames.has(p.name)) add(`auth.extAuthz.providers[${i}].name`, p.name, "is declared twice", "give each provider its own name");
+            providerNames.add(p.name);
+        });
+    }
+    return out;
+}
+
+function hostMatchesAny(host: string, gatewayHosts: readonly string[]): boolean {
+    return gatewayHosts.some((g) => g === host || g === "*" || (g.startsWith("*.") && host.endsWith(g.slice(1))));
+}
+
+/**
+ * Validates a raw stack configuration (the values under `eco2-mesh:`), resolving every
+ * default. Throws a ConfigError listing every problem; pure, so tests call it directly.
+ */
+export function validateSettings(raw: Record<string, unknown>): MeshSettings {
+    const parsed = meshConfigSchema.safeParse(raw);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.flatMap((i) => fromZodIssue(i, raw));
+        throw new ConfigError(problems);
+    }
+    const problems = crossChecks(parsed.data);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return parsed.data;
+}

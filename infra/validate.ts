@@ -1,0 +1,44 @@
+import { MeshSettings } from "../config/schema";
+import type { ConfigProblem } from "../config/validate";
+import { MIN_KUBERNETES_MINOR } from "./defaults";
+
+/** Cross-key rules of the AWS layers (gateway nodes, load balancer, join). */
+export function awsChecks(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const add = (path: string, value: unknown, reason: string, fix: string) => out.push({ path, value, reason, fix });
+    const { layers } = s;
+    if (layers.join && !layers.aws) {
+        add("layers.join", true, "needs the gateway nodes the aws layer creates", "set layers.aws=true or layers.join=false");
+    }
+    if (layers.aws) {
+        if (!s.cluster.kubernetesVersion) add("cluster.kubernetesVersion", undefined, "is required with layers.aws (the nodes install kubelet/kubeadm at it)", 'set it to the cluster\'s version, e.g. "1.31.4" (kubectl version)');
+        else if (Number(s.cluster.kubernetesVersion.split(".")[1]) < MIN_KUBERNETES_MINOR) add("cluster.kubernetesVersion", s.cluster.kubernetesVersion, `is older than 1.${MIN_KUBERNETES_MINOR}, the oldest release pkgs.k8s.io has packages for (the gateway nodes install from there)`, `upgrade the cluster to 1.${MIN_KUBERNETES_MINOR} or newer first`);
+        const cpSg = s.cluster.controlPlane?.securityGroupId;
+        s.cluster.workerSecurityGroupIds.forEach((id, i) => {
+            if (id === cpSg) add(`cluster.workerSecurityGroupIds[${i}]`, id, "is the control-plane security group, which already gets the CNI rules (AWS refuses duplicate rules)", "list only the workers' own groups");
+        });
+        if (!s.cluster.vpcId) add("cluster.vpcId", undefined, "is required with layers.aws", "set the VPC id of the cluster (vpc-…)");
+        if (!s.cluster.controlPlane) add("cluster.controlPlane", undefined, "is required with layers.aws (security group of the control plane, SSH host)", "set cluster.controlPlane.host and cluster.controlPlane.securityGroupId");
+        if (!s.gatewayNodes.amiId) add("gatewayNodes.amiId", undefined, "is required with layers.aws", "set an Ubuntu AMI id (ami-…) of the region");
+        if (s.gatewayNodes.subnetIds.length === 0) add("gatewayNodes.subnetIds", [], "is empty; the nodes need at least one subnet", "list the private subnets (subnet-…) of the gateway nodes");
+        const lbSubnets = s.loadBalancer.subnetIds.length;
+        const needed = s.loadBalancer.type === "alb" ? 2 : 1;
+        if (lbSubnets < needed) add("loadBalancer.subnetIds", s.loadBalancer.subnetIds, `has ${lbSubnets} subnet(s); an ${s.loadBalancer.type.toUpperCase()} needs at least ${needed}`, `list ${needed} or more subnets in different availability zones`);
+        if (s.loadBalancer.listeners.https && !s.loadBalancer.certificateArn) add("loadBalancer.certificateArn", undefined, "is required when loadBalancer.listeners.https is on", "set the ACM certificate ARN, or set loadBalancer.listeners.https=false");
+        if (!s.loadBalancer.listeners.http && !s.loadBalancer.listeners.https) add("loadBalancer.listeners", s.loadBalancer.listeners, "turns off every listener", "enable http, https or both");
+        const { cutover } = s.loadBalancer;
+        if (cutover.weight < 100) {
+            if (s.loadBalancer.type === "alb" && !cutover.legacyTargetGroupArn) add("loadBalancer.cutover.legacyTargetGroupArn", undefined, `is required while cutover.weight is below 100 (got weight ${cutover.weight}): the rest of the traffic goes to the legacy Ingress`, "set the legacy Ingress target group ARN, or set cutover.weight=100");
+            if (s.loadBalancer.type === "nlb" && !cutover.dns) add("loadBalancer.cutover.dns", undefined, `is required for an NLB while cutover.weight is below 100 (got weight ${cutover.weight}): weighted DNS records split the traffic`, "set zoneId, recordName, legacyDnsName and legacyZoneId, or set cutover.weight=100");
+        }
+        if (s.loadBalancer.type === "alb" && cutover.dns) add("loadBalancer.cutover.dns", cutover.dns, "is for an NLB; an ALB splits traffic with a weighted forward", "remove cutover.dns and set cutover.legacyTargetGroupArn");
+    }
+    if (layers.aws || layers.join) {
+        s.gatewayNodes.sshCidrs.forEach((c, i) => {
+            if (c.endsWith("/0")) add(`gatewayNodes.sshCidrs[${i}]`, c, "opens SSH to the whole internet", "list the operators' or the bastion's CIDR instead");
+        });
+        if (layers.join && s.gatewayNodes.sshCidrs.length === 0) add("gatewayNodes.sshCidrs", [], "is empty, so the join cannot reach the nodes", "list the CIDR the program connects from (or the bastion's)");
+    }
+
+    return out;
+}

@@ -1,0 +1,81 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { crdFilePath, StackConfig } from "./config";
+import { deployInfra, InfraOutputs } from "./infra";
+import { Auth } from "./stacks/auth";
+import { headersToStrip } from "./stacks/auth/specs";
+import { IstioInstall } from "./stacks/istio";
+import { Mesh } from "./stacks/mesh";
+import { Observability } from "./stacks/observability";
+import { Routing } from "./stacks/routing";
+
+export interface ProgramOutputs {
+    readonly environment: string;
+    readonly istioVersion: string;
+    readonly gatewayNodePorts: { http: number; https: number; status: number };
+    readonly meshNamespaces: string[];
+    readonly mtlsMode: string;
+    readonly tokenSource?: string;
+    readonly gatewayRef?: string;
+    readonly infra?: InfraOutputs;
+}
+
+/** Builds the enabled layers in dependency order from a validated configuration. */
+export function deployMesh(cfg: StackConfig): ProgramOutputs {
+    const { layers } = cfg;
+    const infra = layers.aws ? deployInfra(cfg) : undefined;
+
+    const clusterLayers = layers.istio || layers.mesh || layers.routing || layers.auth || layers.observability;
+    let provider: k8s.Provider | undefined;
+    if (clusterLayers) {
+        // Explicit provider from the stack's kubeconfig; the ambient one is never used.
+        provider = new k8s.Provider("cluster", {
+            kubeconfig: cfg.secrets.kubeconfig!,
+            context: cfg.cluster.context,
+            enableServerSideApply: true,
+        });
+    }
+
+    let crdsReady: pulumi.Resource[] = [];
+    let controlPlane: pulumi.Resource[] = [];
+    if (layers.istio && provider) {
+        const needsCrdFile = cfg.istio.crds.source === "file" || cfg.istio.crds.adoptExisting;
+        const istio = new IstioInstall("istio", {
+            settings: cfg,
+            provider,
+            crdFile: needsCrdFile ? crdFilePath(cfg, cfg.rootDir) : undefined,
+            chartDir: cfg.istio.chartDir ? path.resolve(cfg.rootDir, cfg.istio.chartDir) : undefined,
+            gatewayNodes: infra?.joined,
+        });
+        crdsReady = istio.crdsReady;
+        controlPlane = istio.releases;
+    }
+
+    let mesh: Mesh | undefined;
+    if (layers.mesh && provider) {
+        mesh = new Mesh("mesh", { settings: cfg, provider, crdsReady, controlPlane });
+    }
+    let routing: Routing | undefined;
+    if (layers.routing && provider) {
+        routing = new Routing("routing", { settings: cfg, provider, crdsReady: [...crdsReady, ...(mesh?.namespaceResources ?? [])], stripHeaders: headersToStrip(cfg) });
+    }
+    let auth: Auth | undefined;
+    if (layers.auth && provider) {
+        auth = new Auth("auth", { settings: cfg, provider, crdsReady });
+    }
+    if (layers.observability && provider) {
+        new Observability("observability", { settings: cfg, provider, crdsReady });
+    }
+
+    return {
+        environment: cfg.environment,
+        istioVersion: cfg.istio.version,
+        gatewayNodePorts: { ...cfg.istio.gateway.nodePorts },
+        meshNamespaces: mesh?.namespaces ?? [],
+        mtlsMode: cfg.mesh.mtlsMode,
+        tokenSource: auth?.tokenSource,
+        gatewayRef: routing?.gatewayRef,
+        infra,
+    };
+}

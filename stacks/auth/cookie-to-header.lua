@@ -1,0 +1,127 @@
+-- eco2-mesh token bridge: copies the token cookie into `Authorization: Bearer <token>`.
+--
+-- Runs as Envoy's Lua HTTP filter on the ingress gateway, inserted first in the chain so that
+-- ext_authz and jwt_authn both see the header. This file is the EnvoyFilter's inline code; the
+-- program only rewrites the three settings between the config markers.
+--
+-- Rules (each one is a test case in test/lua/):
+--   * Every `cookie` header line is read, in order (HTTP/1.1 clients may send several; a
+--     plain headers():get() would join them with "," and break the pairs).
+--   * Pairs are split on ";" and trimmed; names are compared exactly and case-sensitively
+--     (RFC 6265), so "xs_access", "s_access_old" or "other=s_access=..." never match.
+--   * Surrounding double quotes are stripped from the value; an empty value is no token.
+--   * A repeated cookie: the first occurrence wins (user agents list the most specific path
+--     first, RFC 6265 section 5.4).
+--   * A value that is not a token68 string (RFC 7235: letters, digits, - . _ ~ + / and
+--     trailing =) is ignored, so no comma or space ever reaches the Authorization header.
+--   * Client Authorization header present: "replace" overwrites it with the cookie's token;
+--     "keep" leaves the request untouched. Either way exactly one value reaches jwt_authn:
+--     only replace() is used, never add() (which appends and yields "Bearer a,Bearer b").
+--   * REMOVE_COOKIE drops the token cookie from the Cookie header(s) before the request
+--     reaches the apps; every other cookie is kept.
+--   * The token is never logged.
+
+-- eco2-mesh:config-begin
+local COOKIE_NAME = "s_access"
+local ON_EXISTING_AUTHORIZATION = "replace"
+local REMOVE_COOKIE = false
+-- eco2-mesh:config-end
+
+local function trim(s)
+  local r = s:gsub("^[ \t]+", "")
+  r = r:gsub("[ \t]+$", "")
+  return r
+end
+
+-- All values of the cookie header, one per header line.
+local function cookie_lines(headers)
+  local lines = {}
+  if headers.getNumValues ~= nil then
+    local n = headers:getNumValues("cookie")
+    for i = 0, n - 1 do
+      lines[#lines + 1] = headers:getAtIndex("cookie", i)
+    end
+  else
+    for key, value in pairs(headers) do
+      if string.lower(key) == "cookie" then
+        lines[#lines + 1] = value
+      end
+    end
+  end
+  return lines
+end
+
+local function unquote(v)
+  if #v >= 2 and v:sub(1, 1) == '"' and v:sub(-1) == '"' then
+    return v:sub(2, -2)
+  end
+  return v
+end
+
+-- Splits one cookie line into trimmed name/value pairs, in order.
+local function parse_pairs(line)
+  local pairs_out = {}
+  for part in string.gmatch(line, "[^;]+") do
+    local eq = part:find("=", 1, true)
+    if eq ~= nil then
+      pairs_out[#pairs_out + 1] = { name = trim(part:sub(1, eq - 1)), value = trim(part:sub(eq + 1)), raw = trim(part) }
+    elseif trim(part) ~= "" then
+      pairs_out[#pairs_out + 1] = { name = trim(part), value = nil, raw = trim(part) }
+    end
+  end
+  return pairs_out
+end
+
+local function is_token68(v)
+  return v:match("^[A-Za-z0-9%-%._~%+/]+=*$") ~= nil
+end
+
+function envoy_on_request(request_handle)
+  local headers = request_handle:headers()
+  local lines = cookie_lines(headers)
+  if #lines == 0 then
+    return
+  end
+
+  local token = nil
+  local found = false
+  local rebuilt = {}
+  for _, line in ipairs(lines) do
+    local kept = {}
+    for _, p in ipairs(parse_pairs(line)) do
+      if p.name == COOKIE_NAME then
+        if not found and p.value ~= nil then
+          found = true
+          local v = unquote(p.value)
+          if v ~= "" then
+            if is_token68(v) then
+              token = v
+            else
+              request_handle:logWarn("eco2-mesh: ignored a malformed " .. COOKIE_NAME .. " cookie")
+            end
+          end
+        end
+      else
+        kept[#kept + 1] = p.raw
+      end
+    end
+    if #kept > 0 then
+      rebuilt[#rebuilt + 1] = table.concat(kept, "; ")
+    end
+  end
+
+  if REMOVE_COOKIE and found then
+    headers:remove("cookie")
+    for _, line in ipairs(rebuilt) do
+      headers:add("cookie", line)
+    end
+  end
+
+  if token == nil then
+    return
+  end
+  if ON_EXISTING_AUTHORIZATION == "keep" and headers:get("authorization") ~= nil then
+    return
+  end
+  headers:replace("authorization", "Bearer " .. token)
+end

@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { MeshSettings } from "../../config/schema";
+import { registerIstioObject } from "../common/istio";
+import { destinationRuleObject, gatewayObject, gatewayRef, virtualServiceObject } from "./specs";
+
+export interface RoutingArgs {
+    readonly settings: MeshSettings;
+    readonly provider: k8s.Provider;
+    readonly crdsReady: pulumi.Input<pulumi.Resource>[];
+    /** Identity headers clients must not send (stripped on every route). */
+    readonly stripHeaders: readonly string[];
+}
+
+/** The Istio Gateway and, per domain, a VirtualService and a DestinationRule. */
+export class Routing extends pulumi.ComponentResource {
+    public readonly gatewayRef: string;
+    public readonly hosts: string[];
+
+    constructor(name: string, args: RoutingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eco2:routing:Routing", name, {}, opts);
+        const s = args.settings;
+        const child = { parent: this, provider: args.provider, dependsOn: args.crdsReady };
+        this.gatewayRef = gatewayRef(s);
+        this.hosts = [...s.routing.gateway.hosts];
+
+        const gw = gatewayObject(s);
+        registerIstioObject(`${name}-gateway-${gw.metadata.name}`, gw, child);
+        for (const dm of s.routing.domains) {
+            registerIstioObject(`${name}-vs-${dm.name}`, virtualServiceObject(s, dm, args.stripHeaders), child);
+            registerIstioObject(`${name}-dr-${dm.name}`, destinationRuleObject(dm), child);
+        }
+        this.registerOutputs({ gatewayRef: this.gatewayRef, hosts: this.hosts });
+    }
+}
