@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the tests run: luajit (the interpreter Envoy embeds, for the Lua tier),
-# shellcheck (node bootstrap and join scripts), openssh-server/client (the join against a real
+# and shellcheck (node bootstrap and join scripts), openssh-server/client (the join against a real
 # SSH server), openssl and curl (the embedded control plane). Installs only what is missing.
 set -euo pipefail
 
