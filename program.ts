@@ -49,7 +49,7 @@ export function deployMesh(cfg: StackConfig): ProgramOutputs {
             gatewayNodes: infra?.joined,
         });
         crdsReady = istio.crdsReady;
-        controlPlane = istio.releases;
+        controlPlane = istio.istiod ? [istio.istiod] : [];
     }
 
     let mesh: Mesh | undefined;

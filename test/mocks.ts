@@ -12,6 +12,8 @@ export interface RecordedResource {
     /** Provider reference `urn::id`, or "" when the default provider would be used. */
     readonly provider: string;
     readonly dependencies: string[];
+    /** The dependencies that come from inputs (Outputs of other resources), by property. */
+    readonly propertyDependencies: Record<string, string[]>;
     readonly retainOnDelete: boolean;
     readonly additionalSecretOutputs: string[];
     readonly replaceOnChanges: string[];
@@ -20,7 +22,7 @@ export interface RecordedResource {
 }
 
 /** The bootstrap token the mocked join-command prints; tests assert it never leaks. */
-export const MOCK_BOOTSTRAP_TOKEN = "abcdef.0123456789abcdef";
+export const MOCK_BOOTSTRAP_TOKEN = "fk7x2q.zq9v8w7u6t5s4r3p";
 
 /** Invokes the mocks answer; anything else throws (strict mocks). */
 const INVOKES: Record<string, (args: Record<string, any>) => Record<string, unknown>> = {
@@ -79,7 +81,8 @@ export const mocks: pulumi.runtime.Mocks = {
 type Req = {
     getType(): string; getName(): string; getParent(): string; getProvider(): string; getDependenciesList(): string[];
     getRetainondelete(): boolean; getAdditionalsecretoutputsList(): string[]; getReplaceonchangesList(): string[];
-    getDeletebeforereplace(): boolean; getCustom(): boolean; getObject(): { toJavaScript(): Record<string, any> } | undefined;
+    getDeletebeforereplace(): boolean; getCustom(): boolean;
+    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void }; getObject(): { toJavaScript(): Record<string, any> } | undefined;
 };
 
 /** Installs the mocks once for the whole suite and records every registration request. */
@@ -98,6 +101,7 @@ export async function installMocks(): Promise<void> {
                     parent: req.getParent(),
                     provider: req.getProvider(),
                     dependencies: req.getDependenciesList(),
+                    propertyDependencies: propertyDependencies(req),
                     retainOnDelete: req.getRetainondelete(),
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     replaceOnChanges: req.getReplaceonchangesList(),
@@ -108,6 +112,14 @@ export async function installMocks(): Promise<void> {
             cb(err, res);
         });
     };
+}
+
+function propertyDependencies(req: Req): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v, k) => {
+        out[k] = v.getUrnsList();
+    });
+    return out;
 }
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";

@@ -15,7 +15,7 @@
 --   * A value that is not a token68 string (RFC 7235: letters, digits, - . _ ~ + / and
 --     trailing =) is ignored, so no comma or space ever reaches the Authorization header.
 --   * Client Authorization header present: "replace" overwrites it with the cookie's token;
---     "keep" leaves the request untouched. Either way exactly one value reaches jwt_authn:
+--     "keep" leaves that header as the client sent it (REMOVE_COOKIE still applies). Either way exactly one value reaches jwt_authn:
 --     only replace() is used, never add() (which appends and yields "Bearer a,Bearer b").
 --   * REMOVE_COOKIE drops the token cookie from the Cookie header(s) before the request
 --     reaches the apps; every other cookie is kept.
@@ -72,8 +72,83 @@ local function parse_pairs(line)
   return pairs_out
 end
 
+-- token68 (RFC 7235): 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+local TOKEN68 = {}
+for c in ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"):gmatch(".") do
+  TOKEN68[c:byte()] = true
+end
 local function is_token68(v)
-  return v:match("^[A-Za-z0-9%-%._~%+/]+=*$") ~= nil
+  local n = #v
+  while n > 0 and v:byte(n) == 61 do -- trailing "=" padding
+    n = n - 1
+  end
+  if n == 0 then
+    return false
+  end
+  for i = 1, n do
+    if not TOKEN68[v:byte(i)] then
+      return false
+    end
+  end
+  return true
+end
+
+local byte, find, sub = string.byte, string.find, string.sub
+local NAME_LEN = #COOKIE_NAME
+
+local function blank(c)
+  return c == 32 or c == 9 -- " " or "\t", what trim() strips
+end
+
+-- Fast path: the first `COOKIE_NAME=value` pair of a line, without splitting the line.
+-- A plain find() jumps to each occurrence of the name; it is a pair's name only if just
+-- blanks separate it from the line start or a ";" before, and from a "=" after (exactly what
+-- parse_pairs + trim + exact comparison accept). Returns the trimmed value, or nil.
+local function find_value(line)
+  local n = #line
+  local init = 1
+  while true do
+    local s = find(line, COOKIE_NAME, init, true)
+    if s == nil then
+      return nil
+    end
+    init = s + 1
+    local i = s - 1
+    while i >= 1 and blank(byte(line, i)) do
+      i = i - 1
+    end
+    if i == 0 or byte(line, i) == 59 then -- ";"
+      local j = s + NAME_LEN
+      while j <= n and blank(byte(line, j)) do
+        j = j + 1
+      end
+      if j <= n and byte(line, j) == 61 then -- "="
+        local e = (find(line, ";", j + 1, true) or n + 1) - 1
+        local vs = j + 1
+        while vs <= e and blank(byte(line, vs)) do
+          vs = vs + 1
+        end
+        while e >= vs and blank(byte(line, e)) do
+          e = e - 1
+        end
+        return sub(line, vs, e)
+      end
+    end
+  end
+end
+
+-- One cookie line without any COOKIE_NAME pair (nil when nothing is left).
+local function without_token(line)
+  local kept = {}
+  for _, p in ipairs(parse_pairs(line)) do
+    if p.name ~= COOKIE_NAME then
+      kept[#kept + 1] = p.raw
+    end
+  end
+  if #kept == 0 then
+    return nil
+  end
+  return table.concat(kept, "; ")
 end
 
 function envoy_on_request(request_handle)
@@ -85,35 +160,32 @@ function envoy_on_request(request_handle)
 
   local token = nil
   local found = false
-  local rebuilt = {}
   for _, line in ipairs(lines) do
-    local kept = {}
-    for _, p in ipairs(parse_pairs(line)) do
-      if p.name == COOKIE_NAME then
-        if not found and p.value ~= nil then
-          found = true
-          local v = unquote(p.value)
-          if v ~= "" then
-            if is_token68(v) then
-              token = v
-            else
-              request_handle:logWarn("eco2-mesh: ignored a malformed " .. COOKIE_NAME .. " cookie")
-            end
-          end
+    local v = find_value(line)
+    if v ~= nil then
+      found = true
+      v = unquote(v)
+      if v ~= "" then
+        if is_token68(v) then
+          token = v
+        else
+          request_handle:logWarn("eco2-mesh: ignored a malformed " .. COOKIE_NAME .. " cookie")
         end
-      else
-        kept[#kept + 1] = p.raw
       end
-    end
-    if #kept > 0 then
-      rebuilt[#rebuilt + 1] = table.concat(kept, "; ")
+      break
     end
   end
 
   if REMOVE_COOKIE and found then
     headers:remove("cookie")
-    for _, line in ipairs(rebuilt) do
-      headers:add("cookie", line)
+    for _, line in ipairs(lines) do
+      local rebuilt = line
+      if find(line, COOKIE_NAME, 1, true) ~= nil then
+        rebuilt = without_token(line)
+      end
+      if rebuilt ~= nil then
+        headers:add("cookie", rebuilt)
+      end
     end
   end
 

@@ -30,6 +30,8 @@ export class IstioInstall extends pulumi.ComponentResource {
     public readonly version: string;
     public readonly gatewayNamespace: string;
     public readonly releases: k8s.helm.v3.Release[] = [];
+    /** The control plane release; sidecar injection works once it is up. */
+    public readonly istiod?: k8s.helm.v3.Release;
 
     constructor(name: string, args: IstioInstallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eco2:istio:IstioInstall", name, {}, opts);
@@ -108,6 +110,7 @@ export class IstioInstall extends pulumi.ComponentResource {
                 skipAwait,
             }, { ...child, dependsOn: this.crdsReady });
             this.releases.push(istiod);
+            this.istiod = istiod;
         }
 
         if (istio.releases.gateway) {
