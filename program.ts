@@ -9,6 +9,7 @@ import { IstioInstall } from "./stacks/istio";
 import { Mesh } from "./stacks/mesh";
 import { Observability } from "./stacks/observability";
 import { Routing } from "./stacks/routing";
+import { ReadinessIndex } from "./stacks/common/ready";
 
 export interface ProgramOutputs {
     readonly environment: string;
@@ -37,7 +38,7 @@ export function deployMesh(cfg: StackConfig): ProgramOutputs {
         });
     }
 
-    let crdsReady: pulumi.Resource[] = [];
+    const ready = new ReadinessIndex();
     let controlPlane: pulumi.Resource[] = [];
     if (layers.istio && provider) {
         const needsCrdFile = cfg.istio.crds.source === "file" || cfg.istio.crds.adoptExisting;
@@ -47,25 +48,25 @@ export function deployMesh(cfg: StackConfig): ProgramOutputs {
             crdFile: needsCrdFile ? crdFilePath(cfg, cfg.rootDir) : undefined,
             chartDir: cfg.istio.chartDir ? path.resolve(cfg.rootDir, cfg.istio.chartDir) : undefined,
             gatewayNodes: infra?.joined,
+            ready,
         });
-        crdsReady = istio.crdsReady;
         controlPlane = istio.istiod ? [istio.istiod] : [];
     }
 
     let mesh: Mesh | undefined;
     if (layers.mesh && provider) {
-        mesh = new Mesh("mesh", { settings: cfg, provider, crdsReady, controlPlane });
+        mesh = new Mesh("mesh", { settings: cfg, provider, ready, controlPlane });
     }
     let routing: Routing | undefined;
     if (layers.routing && provider) {
-        routing = new Routing("routing", { settings: cfg, provider, crdsReady: [...crdsReady, ...(mesh?.namespaceResources ?? [])], stripHeaders: headersToStrip(cfg) });
+        routing = new Routing("routing", { settings: cfg, provider, ready, stripHeaders: headersToStrip(cfg) });
     }
     let auth: Auth | undefined;
     if (layers.auth && provider) {
-        auth = new Auth("auth", { settings: cfg, provider, crdsReady });
+        auth = new Auth("auth", { settings: cfg, provider, ready });
     }
     if (layers.observability && provider) {
-        new Observability("observability", { settings: cfg, provider, crdsReady });
+        new Observability("observability", { settings: cfg, provider, ready });
     }
 
     return {

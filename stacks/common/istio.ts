@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { ReadinessIndex } from "./ready";
 
 /**
  * API versions the program emits. `v1` of the networking, security and telemetry groups is
@@ -37,13 +38,15 @@ export function istioObject(kind: IstioKind, name: string, namespace: string, sp
     return { apiVersion: ISTIO_API[kind], kind, metadata: { name, namespace, labels: { ...MANAGED_LABELS } }, spec };
 }
 
-/** Registers an Istio object as a custom resource named `<component>-<kind>-<name>`. */
+/** Registers an Istio object; it waits for its CRD and its namespace only. */
 export function registerIstioObject(
     resourceName: string,
     obj: IstioObject,
+    ready: ReadinessIndex,
     opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(resourceName, { ...obj }, opts);
+    const dependsOn = ready.forObject(obj.apiVersion, obj.kind, obj.metadata.namespace);
+    return new k8s.apiextensions.CustomResource(resourceName, { ...obj }, { ...opts, dependsOn });
 }
 
 /** Cluster-local DNS name of a Service. */

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { MeshSettings } from "../../config/schema";
 import { MANAGED_LABELS } from "../common/istio";
+import { ReadinessIndex } from "../common/ready";
 import { readCrdFile } from "./crds";
 import { baseValues, gatewayValues, istiodValues } from "./values";
 
@@ -18,6 +19,8 @@ export interface IstioInstallArgs {
     readonly chartDir?: string;
     /** The joined gateway nodes; the gateway pods can only schedule once they exist. */
     readonly gatewayNodes?: pulumi.Resource[];
+    /** Filled in here: which resource installs each CRD, and the Istio namespaces. */
+    readonly ready: ReadinessIndex;
 }
 
 /**
@@ -25,8 +28,6 @@ export interface IstioInstallArgs {
  * (NodePort Service, gateway nodes only). One pinned version for all three.
  */
 export class IstioInstall extends pulumi.ComponentResource {
-    /** What custom resources must wait for: the CRDs, however they are installed. */
-    public readonly crdsReady: pulumi.Resource[];
     public readonly version: string;
     public readonly gatewayNamespace: string;
     public readonly releases: k8s.helm.v3.Release[] = [];
@@ -61,10 +62,12 @@ export class IstioInstall extends pulumi.ComponentResource {
         const crdResources: pulumi.Resource[] = [];
         if (istio.crds.source === "file") {
             for (const doc of crdDocs) {
-                crdResources.push(new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-crd-${doc.metadata.name}`, doc as never, {
+                const crd = new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-crd-${doc.metadata.name}`, doc as never, {
                     ...child,
                     retainOnDelete: istio.crds.retainOnDelete,
-                }));
+                });
+                crdResources.push(crd);
+                args.ready.addCrd(doc.spec.group, doc.spec.names.kind, crd);
             }
         } else if (istio.crds.adoptExisting) {
             // `base` 1.24 renders the CRDs as templates; CRDs that kubectl or an older chart
@@ -95,9 +98,9 @@ export class IstioInstall extends pulumi.ComponentResource {
             }, { ...child, dependsOn: [systemNs, ...crdResources], retainOnDelete: istio.crds.retainOnDelete });
             this.releases.push(base);
         }
-        const crds = istio.crds.source === "file" ? crdResources : base ? [base] : [];
-        // Istio objects live in these namespaces, so they wait for them as well as for the CRDs.
-        this.crdsReady = [...crds, systemNs, ...(gatewayNs === systemNs ? [] : [gatewayNs])];
+        if (istio.crds.source !== "file" && base) args.ready.setCrdInstaller([base]);
+        args.ready.addNamespace(istio.namespace, systemNs);
+        args.ready.addNamespace(istio.gateway.namespace, gatewayNs);
 
         let istiod: k8s.helm.v3.Release | undefined;
         if (istio.releases.istiod) {
@@ -108,7 +111,7 @@ export class IstioInstall extends pulumi.ComponentResource {
                 namespace: istio.namespace,
                 values: istiodValues(s),
                 skipAwait,
-            }, { ...child, dependsOn: this.crdsReady });
+            }, { ...child, dependsOn: [systemNs, ...(base ? [base] : crdResources)] });
             this.releases.push(istiod);
             this.istiod = istiod;
         }
@@ -122,7 +125,7 @@ export class IstioInstall extends pulumi.ComponentResource {
                 namespace: istio.gateway.namespace,
                 values: gatewayValues(s),
                 skipAwait,
-            }, { ...child, dependsOn: [gatewayNs, ...(istiod ? [istiod] : this.crdsReady), ...(args.gatewayNodes ?? [])] });
+            }, { ...child, dependsOn: [gatewayNs, ...(istiod ? [istiod] : base ? [base] : crdResources), ...(args.gatewayNodes ?? [])] });
             this.releases.push(gateway);
         }
 

@@ -2,13 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { MeshSettings } from "../../config/schema";
 import { MANAGED_LABELS, registerIstioObject } from "../common/istio";
+import { ReadinessIndex } from "../common/ready";
 import { domainServiceSpec, injectionLabels, meshPeerAuthentication, restartAnnotation } from "./specs";
 
 export interface MeshArgs {
     readonly settings: MeshSettings;
     readonly provider: k8s.Provider;
-    /** Resources the Istio custom resources wait for (the CRDs). */
-    readonly crdsReady: pulumi.Input<pulumi.Resource>[];
+    /** What each Istio object waits for (its CRD, its namespace). */
+    readonly ready: ReadinessIndex;
     /** The control plane; workloads restart only once istiod can inject. */
     readonly controlPlane?: pulumi.Input<pulumi.Resource>[];
 }
@@ -37,6 +38,7 @@ export class Mesh extends pulumi.ComponentResource {
                 ? new k8s.core.v1.Namespace(`${name}-ns-${ns.name}`, { metadata: { ...metadata, labels: { ...metadata.labels, ...MANAGED_LABELS } } }, child)
                 : new k8s.core.v1.NamespacePatch(`${name}-ns-${ns.name}`, { metadata }, child);
             nsResources.set(ns.name, patch);
+            args.ready.addNamespace(ns.name, patch);
             for (const workload of ns.workloads) {
                 new k8s.apps.v1.DeploymentPatch(`${name}-restart-${ns.name}-${workload}`, {
                     metadata: { name: workload, namespace: ns.name },
@@ -46,7 +48,7 @@ export class Mesh extends pulumi.ComponentResource {
         }
 
         const pa = meshPeerAuthentication(s);
-        registerIstioObject(`${name}-peerauthentication-${pa.metadata.name}`, pa, { ...child, dependsOn: args.crdsReady });
+        registerIstioObject(`${name}-peerauthentication-${pa.metadata.name}`, pa, args.ready, child);
 
         if (s.mesh.domainServices) {
             for (const dm of s.routing.domains) {

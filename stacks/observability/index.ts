@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { MeshSettings } from "../../config/schema";
 import { IstioObject, istioObject, registerIstioObject } from "../common/istio";
+import { ReadinessIndex } from "../common/ready";
 
 /**
  * Mesh-wide Telemetry in the root namespace: access logs through the built-in `envoy`
@@ -17,7 +18,7 @@ export function telemetryObject(s: MeshSettings): IstioObject {
 export interface ObservabilityArgs {
     readonly settings: MeshSettings;
     readonly provider: k8s.Provider;
-    readonly crdsReady: pulumi.Input<pulumi.Resource>[];
+    readonly ready: ReadinessIndex;
 }
 
 export class Observability extends pulumi.ComponentResource {
@@ -27,7 +28,7 @@ export class Observability extends pulumi.ComponentResource {
         super("eco2:observability:Observability", name, {}, opts);
         this.accessLogs = args.settings.observability.accessLogs;
         const t = telemetryObject(args.settings);
-        registerIstioObject(`${name}-telemetry-${t.metadata.name}`, t, { parent: this, provider: args.provider, dependsOn: args.crdsReady });
+        registerIstioObject(`${name}-telemetry-${t.metadata.name}`, t, args.ready, { parent: this, provider: args.provider });
         this.registerOutputs({ accessLogs: this.accessLogs });
     }
 }

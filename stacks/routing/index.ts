@@ -2,12 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { MeshSettings } from "../../config/schema";
 import { registerIstioObject } from "../common/istio";
+import { ReadinessIndex } from "../common/ready";
 import { destinationRuleObject, gatewayObject, gatewayRef, virtualServiceObject } from "./specs";
 
 export interface RoutingArgs {
     readonly settings: MeshSettings;
     readonly provider: k8s.Provider;
-    readonly crdsReady: pulumi.Input<pulumi.Resource>[];
+    /** What each Istio object waits for (its CRD, its namespace). */
+    readonly ready: ReadinessIndex;
     /** Identity headers clients must not send (stripped on every route). */
     readonly stripHeaders: readonly string[];
 }
@@ -20,15 +22,15 @@ export class Routing extends pulumi.ComponentResource {
     constructor(name: string, args: RoutingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eco2:routing:Routing", name, {}, opts);
         const s = args.settings;
-        const child = { parent: this, provider: args.provider, dependsOn: args.crdsReady };
+        const child = { parent: this, provider: args.provider };
         this.gatewayRef = gatewayRef(s);
         this.hosts = [...s.routing.gateway.hosts];
 
         const gw = gatewayObject(s);
-        registerIstioObject(`${name}-gateway-${gw.metadata.name}`, gw, child);
+        registerIstioObject(`${name}-gateway-${gw.metadata.name}`, gw, args.ready, child);
         for (const dm of s.routing.domains) {
-            registerIstioObject(`${name}-vs-${dm.name}`, virtualServiceObject(s, dm, args.stripHeaders), child);
-            registerIstioObject(`${name}-dr-${dm.name}`, destinationRuleObject(dm), child);
+            registerIstioObject(`${name}-vs-${dm.name}`, virtualServiceObject(s, dm, args.stripHeaders), args.ready, child);
+            registerIstioObject(`${name}-dr-${dm.name}`, destinationRuleObject(dm), args.ready, child);
         }
         this.registerOutputs({ gatewayRef: this.gatewayRef, hosts: this.hosts });
     }
