@@ -52,6 +52,14 @@ export function gatewayNodeName(environment: string, index: number, instanceId: 
     return name.slice(0, 63).replace(/-$/, "");
 }
 
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Script text embeds the Node name in comments and YAML; only a DNS-1123 label gets that far. */
+function checkedNodeName(name: string): string {
+    if (!NODE_NAME.test(name)) throw new Error(`not a gateway Node name (DNS-1123 label): ${JSON.stringify(name)}`);
+    return name;
+}
+
 /** `30m` / `2h` → seconds. */
 export function durationSeconds(duration: string): number {
     const m = /^(\d+)(s|m|h)$/.exec(duration);
@@ -90,18 +98,23 @@ function kubeadmApiVersion(kubernetesVersion: string): string {
  * re-running it (an update, a retried `pulumi up`) is safe.
  */
 export function nodeJoinScript(args: { nodeName: string; kubernetesVersion: string; taint: Taint; replaceHint: string }): string {
+    const nodeName = checkedNodeName(args.nodeName);
     const t = args.taint;
     // JSON strings are YAML strings; the quoted heredoc below keeps the shell out of them.
     const registration = [
         "nodeRegistration:",
-        `  name: ${JSON.stringify(args.nodeName)}`,
+        `  name: ${JSON.stringify(nodeName)}`,
         // Tainted from the moment it registers, so no other pod lands there before the label step.
         "  taints:",
         `    - key: ${JSON.stringify(t.key)}`,
         `      value: ${JSON.stringify(t.value)}`,
         `      effect: ${JSON.stringify(t.effect)}`,
     ].join("\n");
-    return `${HEADER}# Joins this instance to the cluster as ${args.nodeName}; the join command arrives on stdin.
+    return `${HEADER}# Joins this instance to the cluster as ${nodeName}; the join command arrives on stdin.
+node=${shellQuote(nodeName)}
+# The stack resource that creates the join command; a URN may hold a literal "$".
+# shellcheck disable=SC2016
+join_command_resource=${shellQuote(args.replaceHint)}
 kubelet_conf="\${ECO2_KUBELET_CONF:-${KUBELET_CONF}}"
 pki_dir="\${ECO2_PKI_DIR:-${NODE_PKI_DIR}}"
 marker="\${ECO2_BOOTSTRAP_MARKER:-${BOOTSTRAP_MARKER}}"
@@ -112,7 +125,7 @@ poll_seconds="\${ECO2_POLL_SECONDS:-${POLL_SECONDS}}"
 fail() { printf 'eco2-mesh join: %s\\n' "$*" >&2; exit 1; }
 
 if [[ -e "$kubelet_conf" ]]; then
-  echo "eco2-mesh join: ${args.nodeName} is already joined ($kubelet_conf exists); nothing to do"
+  echo "eco2-mesh join: $node is already joined ($kubelet_conf exists); nothing to do"
   exit 0
 fi
 
@@ -134,9 +147,10 @@ while IFS= read -r line || [[ -n "$line" ]]; do
 done
 [[ -n "$join_line" ]] || fail "no join command on stdin (the join-command step printed none)"
 if [[ -n "$expires_at" ]] && (( $(date +%s) >= expires_at )); then
-  fail "the join token from the stack state has expired; create a fresh one: pulumi up --replace ${shellQuote(args.replaceHint)}"
+  fail "the join token from the stack state has expired; create a fresh one: pulumi up --replace '$join_command_resource'"
 fi
 
+# bash >= 5.1 (Ubuntu 22.04 on) feeds a short here-string through a pipe, not a temporary file.
 read -r -a words <<<"$join_line"
 endpoint="\${words[2]:-}"
 token=""
@@ -170,14 +184,14 @@ ${registration}
 ECO2_NODE_REGISTRATION
 } >"$config"
 kubeadm join --config "$config"
-echo "eco2-mesh join: ${args.nodeName} joined"
+echo "eco2-mesh join: $node joined"
 `;
 }
 
-/** Waits (bounded) for the Node object; shared by the control-plane steps. */
+/** The kubeconfig, the Node name and an error helper; shared by the control-plane steps. */
 function kubectlPrelude(nodeName: string): string {
     return `export KUBECONFIG="\${ECO2_KUBECONFIG:-${ADMIN_KUBECONFIG}}"
-node=${shellQuote(nodeName)}
+node=${shellQuote(checkedNodeName(nodeName))}
 fail() { printf 'eco2-mesh: %s\\n' "$*" >&2; exit 1; }
 `;
 }

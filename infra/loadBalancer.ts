@@ -118,7 +118,8 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
             }, child);
         }
 
-        const lb = new aws.lb.LoadBalancer(`${name}`, {
+        // Named by its type: switching between NLB and ALB replaces the load balancer anyway.
+        const lb = new aws.lb.LoadBalancer(`${name}-${args.type}`, {
             loadBalancerType: isAlb ? "application" : "network",
             internal: args.internal,
             subnets: [...args.subnetIds],
@@ -138,7 +139,7 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
         this.targetGroupArns = {};
         const targetGroups: Record<string, aws.lb.TargetGroup> = {};
         for (const [role, port] of Object.entries(targetGroupPorts(args.nodePorts))) {
-            const tg = new aws.lb.TargetGroup(`${name}-${role}`, {
+            const tg = new aws.lb.TargetGroup(`${name}-tg-${role}`, {
                 targetType: "instance",
                 vpcId: args.vpcId,
                 port,
@@ -156,7 +157,7 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
             targetGroups[role] = tg;
             this.targetGroupArns[role] = tg.arn;
             args.instanceIds.forEach((instanceId, i) => {
-                new aws.lb.TargetGroupAttachment(`${name}-${role}-node-${i}`, { targetGroupArn: tg.arn, targetId: instanceId, port }, child);
+                new aws.lb.TargetGroupAttachment(`${name}-tg-${role}-node-${i}`, { targetGroupArn: tg.arn, targetId: instanceId, port }, child);
             });
         }
         const istioTargetGroup = targetGroups.http;
@@ -167,7 +168,7 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
         const listeners: aws.lb.Listener[] = [];
         if (args.listeners.http) {
             const redirect = isAlb && args.listeners.https;
-            listeners.push(new aws.lb.Listener(`${name}-http`, {
+            listeners.push(new aws.lb.Listener(`${name}-listener-http`, {
                 loadBalancerArn: lb.arn,
                 port: HTTP_PORT,
                 protocol: isAlb ? "HTTP" : "TCP",
@@ -178,7 +179,7 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
             }, child));
         }
         if (args.listeners.https) {
-            listeners.push(new aws.lb.Listener(`${name}-https`, {
+            listeners.push(new aws.lb.Listener(`${name}-listener-https`, {
                 loadBalancerArn: lb.arn,
                 port: HTTPS_PORT,
                 protocol: isAlb ? "HTTPS" : "TLS",
