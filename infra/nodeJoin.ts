@@ -89,13 +89,18 @@ export class NodeJoin extends pulumi.ComponentResource {
                 addPreviousOutputInEnv: false,
             }, { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: [joinCommand, ...(args.networkReady ?? [])] });
 
+            // The script text holds the node name, unknown at preview for a new instance; the
+            // placement is also given as a structured trigger so the policy pack can check it
+            // then (gatewayPodsFitJoinedNodes), and the output is hidden so that a command whose
+            // text cannot be read yet still passes joinTokenCommandsDoNotLogOutput.
             const label = new command.remote.Command(`${name}-${i}-label`, {
                 connection: controlPlane,
                 create: nodeName.apply((n) => asRoot(labelScript({ nodeName: n, labels: args.labels, taint: args.taint }))),
                 delete: nodeName.apply((n) => asRoot(drainScript({ nodeName: n, drainTimeout: args.drainTimeout }))),
-                triggers,
+                triggers: [...triggers, { nodeLabels: { ...args.labels }, nodeTaint: { ...args.taint } }],
+                logging: "none",
                 addPreviousOutputInEnv: false,
-            }, { ...child, dependsOn: [join] });
+            }, { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: [join] });
 
             this.joinCommands.push(joinCommand);
             this.joins.push(join);

@@ -1,0 +1,65 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { AWS } from "../lib/kinds";
+import { asArray, asRecord, guard, need } from "../lib/values";
+
+const WORLD = ["0.0.0.0/0", "::/0"];
+const SSH_PORT = 22;
+/** kube-apiserver's default `--service-node-port-range`. */
+const NODE_PORT_RANGE: [number, number] = [30000, 32767];
+const NO_PORTS = new Set(["icmp", "icmpv6", "1", "58"]);
+
+interface Config {
+    readonly nodePortRange?: [number, number];
+}
+
+interface Ingress {
+    readonly where: string;
+    readonly cidrs: string[];
+    readonly protocol: string;
+    readonly fromPort?: number;
+    readonly toPort?: number;
+}
+
+function findings(rule: Ingress, nodePorts: [number, number]): string[] {
+    const world = rule.cidrs.filter((c) => WORLD.includes(c));
+    if (world.length === 0 || NO_PORTS.has(rule.protocol)) return [];
+    const all = rule.protocol === "-1" || rule.protocol === "all";
+    const from = all ? 0 : rule.fromPort ?? 0;
+    const to = all ? 65535 : rule.toPort ?? from;
+    const range = from === to ? `${from}` : `${from}-${to}`;
+    const out: string[] = [];
+    if (from <= SSH_PORT && SSH_PORT <= to) out.push(`${rule.where} admits ${world.join(", ")} on ${all ? "all ports" : `${rule.protocol} ${range}`}, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR`);
+    if (from <= nodePorts[1] && nodePorts[0] <= to) out.push(`${rule.where} admits ${world.join(", ")} on ${all ? "all ports" : `${rule.protocol} ${range}`}, which opens the NodePort range ${nodePorts[0]}-${nodePorts[1]} to the world; let only the load balancer's security group reach the NodePorts`);
+    return out;
+}
+
+/** SSH and the NodePorts are the two doors to a node that must never face the internet. */
+export const noWorldOpenSshOrNodePorts: ResourceValidationPolicy = {
+    name: "noWorldOpenSshOrNodePorts",
+    description: "No security group, SecurityGroupRule or VPC ingress rule admits 0.0.0.0/0 or ::/0 on SSH (22) or the NodePort range (30000-32767).",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            nodePortRange: { type: "array", items: { type: "integer" }, minItems: 2, maxItems: 2, default: NODE_PORT_RANGE, description: "The cluster's --service-node-port-range." },
+        },
+    },
+    validateResource: (args, report) => {
+        const nodePorts = args.getConfig<Config>().nodePortRange ?? NODE_PORT_RANGE;
+        const rules: Ingress[] = [];
+        guard(report, () => {
+            if (args.type === AWS.securityGroup) {
+                asArray(need(args.props, "ingress")).forEach((_, i) => {
+                    const r = asRecord(need(args.props, `ingress[${i}]`));
+                    rules.push({ where: `ingress[${i}]`, cidrs: [...asArray<string>(need(args.props, `ingress[${i}].cidrBlocks`)), ...asArray<string>(need(args.props, `ingress[${i}].ipv6CidrBlocks`))], protocol: String(r.protocol), fromPort: r.fromPort, toPort: r.toPort });
+                });
+            } else if (args.type === AWS.securityGroupRule) {
+                if (need(args.props, "type") !== "ingress") return;
+                rules.push({ where: "this ingress rule", cidrs: [...asArray<string>(need(args.props, "cidrBlocks")), ...asArray<string>(need(args.props, "ipv6CidrBlocks"))], protocol: String(need(args.props, "protocol")), fromPort: need(args.props, "fromPort"), toPort: need(args.props, "toPort") });
+            } else if (args.type === AWS.vpcIngressRule) {
+                const cidrs = [need(args.props, "cidrIpv4"), need(args.props, "cidrIpv6")].filter((c): c is string => typeof c === "string");
+                rules.push({ where: "this ingress rule", cidrs, protocol: String(need(args.props, "ipProtocol")), fromPort: need(args.props, "fromPort"), toPort: need(args.props, "toPort") });
+            }
+            for (const r of rules) for (const f of findings(r, nodePorts)) report(f);
+        });
+    },
+};
