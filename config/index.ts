@@ -32,6 +32,8 @@ export interface RawStackConfig {
     readonly unknownKeys: string[];
     /** Secret keys that were set as plain text. */
     readonly plainSecrets: SecretKey[];
+    /** Ordinary keys stored as secrets (e.g. one value set with `--secret --path`). */
+    readonly secretValues?: string[];
 }
 
 /** Splits the engine's flat `eco2-mesh:key` map into values and secrets. */
@@ -40,6 +42,7 @@ export function collectRaw(all: Record<string, string>, isSecret: (key: string) 
     const secrets: Partial<Record<SecretKey, string>> = {};
     const unknownKeys: string[] = [];
     const plainSecrets: SecretKey[] = [];
+    const secretValues: string[] = [];
     for (const [fullKey, text] of Object.entries(all)) {
         const [ns, key] = fullKey.split(":", 2);
         if (ns !== CONFIG_NAMESPACE) continue;
@@ -48,11 +51,12 @@ export function collectRaw(all: Record<string, string>, isSecret: (key: string) 
             if (!isSecret(fullKey)) plainSecrets.push(key as SecretKey);
         } else if ((TOP_LEVEL_KEYS as string[]).includes(key)) {
             values[key] = parseValue(text);
+            if (isSecret(fullKey)) secretValues.push(key);
         } else {
             unknownKeys.push(key);
         }
     }
-    return { values, secrets, unknownKeys, plainSecrets };
+    return { values, secrets, unknownKeys, plainSecrets, secretValues };
 }
 
 function parseValue(text: string): unknown {
@@ -86,6 +90,15 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
             fix: `run: pulumi config set --secret ${key} < file (then remove the plain value)`,
         });
     }
+    for (const key of raw.secretValues ?? []) {
+        // A secret here would be handed to resources in plain text (and printed in errors).
+        problems.push({
+            path: key,
+            value: "<hidden>",
+            reason: `is stored as a secret, but only ${SECRET_KEYS.join(" and ")} are handled as secrets`,
+            fix: `set the values of ${key} as plain config (pulumi config set --path ${key}.… without --secret); put credentials only in the secret keys`,
+        });
+    }
     let settings: MeshSettings | undefined;
     try {
         settings = validateSettings(raw.values);
@@ -93,7 +106,7 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
         if (!(e instanceof ConfigError)) throw e;
         problems.push(...e.problems);
     }
-    if (!settings) throw new ConfigError(problems);
+    if (!settings || (raw.secretValues ?? []).length > 0) throw new ConfigError(problems);
 
     const clusterLayers = settings.layers.istio || settings.layers.mesh || settings.layers.routing || settings.layers.auth || settings.layers.observability || settings.layers.join;
     let kubeconfig: pulumi.Output<string> | undefined;

@@ -33,20 +33,51 @@ const hostname = z
         error: "must be a DNS host name such as api.dev.eco2.app",
     });
 
-const duration = z.string().regex(/^\d+(ms|s|m|h)$/, { error: 'must be a duration such as "10s" or "500ms"' });
+/** Milliseconds of a duration such as "500ms", "10s", "5m", "1h". */
+export function durationMs(v: string): number {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(v);
+    if (!m) return NaN;
+    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+}
+
+// Istio's CRDs require durations of at least 1ms (CEL `duration(self) >= duration('1ms')`); a
+// day bounds the typos (a timeout of 999999h is never meant).
+const duration = z
+    .string()
+    .regex(/^(0|[1-9]\d*)(ms|s|m|h)$/, { error: 'must be a duration such as "10s" or "500ms"' })
+    .refine((v) => durationMs(v) >= 1, { error: "must be at least 1ms (Istio rejects zero durations)" })
+    .refine((v) => durationMs(v) <= 86_400_000, { error: "must be at most 24h" });
+
+/** Kubernetes label key (qualified name, optional DNS prefix) and value. */
+const labelKey = z
+    .string()
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+        error: "must be a Kubernetes label key such as role or node.example.com/pool",
+    });
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { error: "must be a Kubernetes label value (<= 63 letters, digits, - _ .)" });
+const labels = z.record(labelKey, labelValue);
+
+/** A host name or IPv4 address to connect to. */
+const hostOrIp = z.string().regex(/^(([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*)$/, {
+    error: "must be a host name or an IPv4 address",
+});
+const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Unix user name" });
 
 /** Istio path syntax: exact, `/prefix/*` or `*suffix` (AuthorizationPolicy `paths`). */
 const istioPath = z
     .string()
-    .regex(/^(\/[^*?#\s]*(\/\*|\*)?|\*[^*\s]+)$/, {
+    .regex(/^(\/[^*?#\s{}]*(\/\*|\*)?|\*[^*\s{}]+)$/, {
         error: 'must start with "/" and may end with "*" (Istio path match), e.g. "/api/v1/scan/*"',
     });
+
+/** Headers that carry protocol, proxy or client meaning; never an identity header of ours. */
+const RESERVED_HEADERS = /^(authorization|cookie|host|content-length|content-type|te|connection|transfer-encoding|upgrade|keep-alive|trailer|proxy-.*|x-forwarded-.*|x-envoy-.*|x-request-id|x-b3-.*|traceparent|tracestate)$/;
 
 const headerName = z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, { error: "must be a lower-case HTTP header name" })
-    .refine((h) => !["authorization", "cookie", "host", "content-length"].includes(h), {
-        error: "must not be a header Envoy or the client owns (authorization, cookie, host, content-length)",
+    .refine((h) => !RESERVED_HEADERS.test(h), {
+        error: "must not be a header the client, Envoy or HTTP itself owns (authorization, cookie, host, x-forwarded-*, x-envoy-*, x-request-id, hop-by-hop headers)",
     });
 
 const awsId = (prefix: string) =>
@@ -55,7 +86,7 @@ const awsId = (prefix: string) =>
 const arn = (service: string) =>
     z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), { error: `must be an ${service} ARN (arn:aws:${service}:…)` });
 
-const k8sVersion = z.string().regex(/^1\.\d{2}\.\d+$/, { error: 'must be a Kubernetes version such as "1.31.4"' });
+const k8sVersion = z.string().regex(/^1\.[1-9]\d\.(0|[1-9]\d{0,2})$/, { error: 'must be a Kubernetes version such as "1.31.4"' });
 
 export const layersSchema = z
     .strictObject({
@@ -67,7 +98,7 @@ export const layersSchema = z
         auth: z.boolean().default(true).describe("RequestAuthentication, AuthorizationPolicies, token bridge, ext-authz."),
         observability: z.boolean().default(true).describe("Telemetry resource for access logs."),
     })
-    .describe("Which layers this stack runs; each layer needs the ones before it.");
+    .describe("Which layers this stack runs. The cluster layers need Istio's CRDs: from layers.istio, or an Istio installed before.");
 
 const cniRule = z.strictObject({
     protocol: z.enum(["tcp", "udp", "4", "all"], { error: 'must be "tcp", "udp", "4" (IP-in-IP) or "all"' }),
@@ -85,9 +116,9 @@ export const clusterSchema = z
         vpcId: awsId("vpc").optional().describe("VPC of the cluster. Required with layers.aws."),
         controlPlane: z
             .strictObject({
-                host: z.string().min(1).describe("Address the program SSHes to on the control-plane node (kubeadm token create, kubectl)."),
+                host: hostOrIp.describe("Address the program SSHes to on the control-plane node (kubeadm token create, kubectl)."),
                 securityGroupId: awsId("sg").describe("Security group of the control-plane nodes; the gateway nodes accept kubelet and CNI traffic from it."),
-                nodeSelector: z.record(z.string(), z.string()).prefault({ ...d.CONTROL_PLANE_SELECTOR }).describe("Node label istiod is scheduled on (the plan's role=control-plane)."),
+                nodeSelector: labels.prefault({ ...d.CONTROL_PLANE_SELECTOR }).describe("Node label istiod is scheduled on (the plan's role=control-plane)."),
             })
             .optional()
             .describe("The existing kubeadm control plane. Required with layers.aws or layers.join."),
@@ -113,20 +144,20 @@ export const gatewayNodesSchema = z
         sshCidrs: z.array(cidr).default([]).describe("CIDRs allowed to SSH to the nodes (never 0.0.0.0/0)."),
         rootVolumeGb: z.number().int().min(20).max(1000).default(30).describe("Encrypted gp3 root volume size."),
         imdsHopLimit: z.number().int().min(1).max(3).default(d.DEFAULT_IMDS_HOP_LIMIT).describe("IMDSv2 PUT response hop limit."),
-        labels: z.record(z.string(), z.string()).prefault({ ...d.DEFAULT_GATEWAY_NODE_LABELS }).describe("Labels the join puts on the nodes; the gateway pods select them."),
+        labels: labels.prefault({ ...d.DEFAULT_GATEWAY_NODE_LABELS }).describe("Labels the join puts on the nodes; the gateway pods select them."),
         taint: z
             .strictObject({
-                key: z.string().min(1),
-                value: z.string().min(1),
+                key: labelKey,
+                value: labelValue,
                 effect: z.enum(["NoSchedule", "NoExecute", "PreferNoSchedule"]),
             })
             .prefault({ ...d.DEFAULT_GATEWAY_NODE_TAINT })
             .describe("Taint the join puts on the nodes; the gateway pods tolerate it."),
         ssh: z
             .strictObject({
-                user: z.string().min(1).default("ubuntu").describe("SSH user on nodes and control plane."),
+                user: unixUser.default("ubuntu").describe("SSH user on nodes and control plane."),
                 port: port.default(22),
-                bastion: z.strictObject({ host: z.string().min(1), user: z.string().min(1).default("ubuntu"), port: port.default(22) }).optional().describe("Optional jump host."),
+                bastion: z.strictObject({ host: hostOrIp, user: unixUser.default("ubuntu"), port: port.default(22) }).optional().describe("Optional jump host."),
             })
             .prefault({})
             .describe("SSH connection for the join; the private key is the secret `sshPrivateKey`."),
@@ -149,9 +180,9 @@ export const loadBalancerSchema = z
             })
             .prefault({}),
         certificateArn: arn("acm").optional().describe("ACM certificate for HTTPS/TLS. Required when listeners.https is on."),
-        sslPolicy: z.string().default("ELBSecurityPolicy-TLS13-1-2-2021-06").describe("TLS policy of the HTTPS/TLS listener."),
+        sslPolicy: z.string().regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, { error: "must be an ELB security policy name (ELBSecurityPolicy-…)" }).default("ELBSecurityPolicy-TLS13-1-2-2021-06").describe("TLS policy of the HTTPS/TLS listener."),
         deletionProtection: z.boolean().default(false).describe("Refuse deletion of the load balancer (prod)."),
-        accessLogs: z.strictObject({ bucket: z.string().min(3), prefix: z.string().default("") }).optional().describe("S3 access logs (prod)."),
+        accessLogs: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name" }), prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]*$/, { error: "must be an S3 key prefix" }).default("") }).optional().describe("S3 access logs (prod)."),
         cutover: z
             .strictObject({
                 weight: z.number({ error: "must be a number 0-100" }).int().min(0, { error: "must be 0-100" }).max(100, { error: "must be 0-100" }).default(100).describe("Percent of traffic sent to the Istio gateway; 0 = all legacy (rollback), 100 = migration complete."),
@@ -159,8 +190,8 @@ export const loadBalancerSchema = z
                 dns: z
                     .strictObject({
                         zoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, { error: "must be a Route53 hosted zone id (Z…)" }),
-                        recordName: z.string().min(1),
-                        legacyDnsName: z.string().min(1).describe("DNS name of the legacy load balancer."),
+                        recordName: hostname,
+                        legacyDnsName: hostname.describe("DNS name of the legacy load balancer."),
                         legacyZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/),
                     })
                     .optional()
@@ -192,11 +223,11 @@ export const istioSchema = z
     .strictObject({
         version: z
             .string()
-            .regex(/^1\.\d{1,2}\.\d+$/, { error: 'must be an Istio release such as "1.24.1"' })
+            .regex(/^1\.(0|[1-9]\d?)\.(0|[1-9]\d{0,2})$/, { error: 'must be an Istio release such as "1.24.1"' })
             .default(d.DEFAULT_ISTIO_VERSION)
             .describe("One pinned Istio version for base, istiod and gateway."),
         allowUntestedVersion: z.boolean().default(false).describe("Accept a version newer than the conformance tier has checked."),
-        chartRepository: z.string().regex(/^(https?|oci):\/\//, { error: "must be an http(s):// or oci:// URL" }).default(d.DEFAULT_CHART_REPOSITORY).describe("Helm repository of the Istio charts."),
+        chartRepository: z.string().regex(/^(https|oci):\/\/[^\s]+$/, { error: "must be an https:// or oci:// URL (charts are never fetched unencrypted)" }).default(d.DEFAULT_CHART_REPOSITORY).describe("Helm repository of the Istio charts."),
         chartDir: z.string().min(1).optional().describe("Directory holding unpacked base/, istiod/ and gateway/ charts (offline installs); wins over chartRepository."),
         namespace: dnsLabel.default(d.DEFAULT_ISTIO_NAMESPACE).describe("Namespace of istiod."),
         crds: z
@@ -240,6 +271,9 @@ export const meshSchema = z
     })
     .describe("Sidecar injection and mTLS.");
 
+/** Istio's retryOn: Envoy router retry conditions and gRPC status names, or status codes. */
+const RETRY_ON = /^(5xx|gateway-error|reset|reset-before-request|connect-failure|envoy-ratelimited|retriable-4xx|refused-stream|retriable-status-codes|retriable-headers|http3-post-connect-failure|cancelled|deadline-exceeded|internal|resource-exhausted|unavailable|[1-5]\d\d)(,(5xx|gateway-error|reset|reset-before-request|connect-failure|envoy-ratelimited|retriable-4xx|refused-stream|retriable-status-codes|retriable-headers|http3-post-connect-failure|cancelled|deadline-exceeded|internal|resource-exhausted|unavailable|[1-5]\d\d))*$/;
+
 const domain = z.strictObject({
     name: dnsLabel.describe("Domain name (auth, scan, chat, …)."),
     namespace: dnsLabel,
@@ -249,14 +283,14 @@ const domain = z.strictObject({
         name: dnsLabel,
         port: port,
         targetPort: port.optional(),
-        selector: z.record(z.string(), z.string()).optional().describe("Pod selector; default app=<service name>."),
+        selector: labels.optional().describe("Pod selector; default app=<service name>."),
     }),
     timeout: duration.default("15s"),
     retries: z
         .strictObject({
             attempts: z.number().int().min(0).max(10).default(2),
             perTryTimeout: duration.default("5s"),
-            retryOn: z.string().default("connect-failure,refused-stream,unavailable,cancelled,503"),
+            retryOn: z.string().regex(RETRY_ON, { error: "must be a comma-separated list of Envoy retry conditions (5xx, gateway-error, reset, connect-failure, retriable-4xx, refused-stream, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, or an HTTP status code)" }).default("connect-failure,refused-stream,unavailable,cancelled,503"),
         })
         .prefault({}),
     connectionPool: z
@@ -276,8 +310,8 @@ const domain = z.strictObject({
         .prefault({}),
     canary: z
         .strictObject({
-            stableVersion: z.string().min(1).default("v1"),
-            canaryVersion: z.string().min(1).default("v2"),
+            stableVersion: labelValue.min(1).default("v1").describe("`version` label of the stable pods."),
+            canaryVersion: labelValue.min(1).default("v2").describe("`version` label of the canary pods."),
             header: z.strictObject({ name: headerName, exact: z.string().min(1) }).optional(),
             cookie: z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_-]+$/), value: z.string().regex(/^[A-Za-z0-9_.-]+$/) }).optional(),
             weight: z.number().int().min(0).max(100).default(0).describe("Percent of unmatched traffic to the canary subset."),
@@ -292,7 +326,7 @@ export const routingSchema = z
             .strictObject({
                 name: dnsLabel.default("eco2-gateway"),
                 hosts: z.array(hostname).default([]).describe("Hosts served by the Istio Gateway."),
-                tlsCredentialName: z.string().optional().describe("Kubernetes TLS secret for HTTPS on the gateway (when TLS is not terminated at the load balancer)."),
+                tlsCredentialName: dnsLabel.optional().describe("Kubernetes TLS secret for HTTPS on the gateway (when TLS is not terminated at the load balancer)."),
                 httpsRedirect: z.boolean().default(false).describe("Redirect port 80 to HTTPS at the gateway (only with tlsCredentialName)."),
             })
             .prefault({}),
@@ -302,13 +336,13 @@ export const routingSchema = z
 
 const rolePath = z.strictObject({
     paths: z.array(istioPath).min(1),
-    claim: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("role"),
+    claim: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: "must be a claim name (letters, digits, _ . -, at most 63)" }).default("role"),
     values: z.array(z.string().min(1)).min(1, { error: "must name at least one allowed claim value" }),
 });
 
 const extAuthzProvider = z.strictObject({
     name: dnsLabel.describe("Provider name; declared in istiod's meshConfig and named by the CUSTOM policy (one source)."),
-    service: z.string().min(1).describe("gRPC authz service host, e.g. auth-api.auth.svc.cluster.local."),
+    service: hostOrIp.describe("gRPC authz service host, e.g. auth-api.auth.svc.cluster.local."),
     port: port,
     timeout: duration.default("1s"),
     failOpen: z.boolean().default(false).describe("false: deny when the authz service is down."),
@@ -320,10 +354,10 @@ export const authSchema = z
         tokenSource: z.enum(["native", "lua"], { error: 'must be "native" (fromCookies) or "lua" (the plan\'s EnvoyFilter)' }).default("native").describe("How the cookie becomes a token: RequestAuthentication fromCookies, or the Lua cookie-to-header EnvoyFilter."),
         cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "must be a cookie name (letters, digits, _ and -)" }).default(d.DEFAULT_TOKEN_COOKIE),
         issuer: z.string().min(1).optional().describe("JWT issuer (iss). Required with layers.auth."),
-        jwksUri: z.string().regex(/^https?:\/\//, { error: "must be an http(s) URL" }).optional().describe("JWKS of the auth service (RS256 keys). Required with layers.auth."),
+        jwksUri: z.string().regex(/^https?:\/\/[^\s]+$/, { error: "must be an http(s) URL" }).optional().describe("JWKS of the auth service (RS256 keys). Required with layers.auth."),
         audiences: z.array(z.string().min(1)).default([]),
         claimHeaders: z
-            .array(z.strictObject({ claim: z.string().regex(/^[A-Za-z0-9_.-]+$/), header: headerName }))
+            .array(z.strictObject({ claim: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: "must be a claim name (letters, digits, _ . -, at most 63)" }), header: headerName }))
             .default([
                 { claim: "sub", header: "x-user-id" },
                 { claim: "role", header: "x-user-role" },

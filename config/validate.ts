@@ -2,6 +2,7 @@ import { z } from "zod";
 import * as d from "./defaults";
 import { meshConfigSchema, MeshSettings } from "./schema";
 import { awsChecks } from "../infra/validate";
+import { patternCovers, patternsOverlap, routedPathPatterns } from "./paths";
 
 export const CONFIG_NAMESPACE = "eco2-mesh";
 
@@ -34,10 +35,26 @@ export function formatProblem(p: ConfigProblem): string {
     return `${CONFIG_NAMESPACE}:${p.path} ${p.reason} (got ${showValue(p.value)}). Fix: ${p.fix}`;
 }
 
-function showValue(v: unknown): string {
+const KEY_MATERIAL = /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*apiVersion:\s*v1\s+(?:[\s\S]*\n)?kind:\s*Config\b/m;
+
+/** A short, safe rendering of a config value: bounded in size and depth, key material hidden. */
+export function showValue(v: unknown): string {
     if (v === undefined) return "nothing";
-    const s = JSON.stringify(v);
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+    let text: string;
+    try {
+        text = JSON.stringify(truncate(v, 4)) ?? String(v);
+    } catch {
+        text = String(v);
+    }
+    if (KEY_MATERIAL.test(typeof v === "string" ? v : text)) return "<something that looks like a private key or kubeconfig: set it only with pulumi config set --secret>";
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function truncate(v: unknown, depth: number): unknown {
+    if (v === null || typeof v !== "object") return typeof v === "string" && v.length > 200 ? `${v.slice(0, 200)}…` : v;
+    if (depth === 0) return Array.isArray(v) ? "[…]" : "{…}";
+    if (Array.isArray(v)) return v.slice(0, 10).map((x) => truncate(x, depth - 1));
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).slice(0, 10).map(([k, x]) => [k, truncate(x, depth - 1)]));
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -74,10 +91,10 @@ function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
         case "invalid_type":
             if (value === undefined) {
                 reason = "is required";
-                fix = `set it (expected ${issue.expected})`;
+                fix = `set it (expected ${article(issue.expected)})`;
             } else {
-                reason = issue.message.startsWith("Invalid input") ? `must be ${issue.expected}` : issue.message;
-                fix = `set a ${issue.expected}`;
+                reason = issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}` : issue.message;
+                fix = `set ${article(issue.expected)}`;
             }
             break;
         case "invalid_value":
@@ -118,6 +135,11 @@ function unwrap(schema: z.ZodType): z.ZodType {
         s = def.innerType;
     }
     return s;
+}
+
+function article(type: string): string {
+    const name = { int: "whole number", number: "number", object: "map of keys", array: "list", string: "string", boolean: "boolean (true or false)" }[type] ?? type;
+    return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 
 export function istioMinor(version: string): number {
@@ -205,6 +227,99 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
             providerNames.add(p.name);
         });
     }
+    out.push(...namespaceChecks(s), ...serviceChecks(s), ...pathChecks(s));
+    s.cluster.cniRules.forEach((r, i) => {
+        if (r.fromPort > r.toPort) add(`cluster.cniRules[${i}].toPort`, r.toPort, `is below fromPort (${r.fromPort})`, "swap them, or set toPort >= fromPort");
+    });
+    const seenHosts = new Set<string>();
+    s.routing.gateway.hosts.forEach((h, i) => {
+        if (seenHosts.has(h)) add(`routing.gateway.hosts[${i}]`, h, "is listed twice", "list each host once");
+        seenHosts.add(h);
+    });
+    if (layers.auth && !layers.routing && s.auth.stripHeaders.length > 0) add("auth.stripHeaders", s.auth.stripHeaders, "is only enforced by the VirtualServices of layers.routing, which is off: clients could send these headers to the apps", "turn layers.routing on, or strip the headers elsewhere and empty the list");
+    if (layers.auth && s.auth.jwksUri && s.auth.jwksUri.startsWith("http://")) {
+        const host = s.auth.jwksUri.slice("http://".length).split(/[/:]/)[0];
+        if (!/\.svc(\.cluster\.local)?$/.test(host)) add("auth.jwksUri", s.auth.jwksUri, "fetches signing keys over plain http from outside the cluster (anyone on the path could swap them)", "use https, or the auth service's cluster-local name (<svc>.<ns>.svc.cluster.local)");
+    }
+    return out;
+}
+
+const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"];
+
+/** The Istio and gateway namespaces are created (and deleted) by the program: never someone else's. */
+function namespaceChecks(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const domainNamespaces = new Set(s.routing.domains.map((d) => d.namespace));
+    const meshNamespaces = new Map(s.mesh.namespaces.map((n, i) => [n.name, i]));
+    for (const [key, ns] of [["istio.namespace", s.istio.namespace], ["istio.gateway.namespace", s.istio.gateway.namespace]] as const) {
+        if (SYSTEM_NAMESPACES.includes(ns)) out.push({ path: key, value: ns, reason: "is a Kubernetes system namespace; the Istio layer creates and, when removed, deletes its namespaces", fix: `use a namespace of its own, e.g. ${key === "istio.namespace" ? "istio-system" : "istio-ingress"}` });
+        if (domainNamespaces.has(ns) || meshNamespaces.has(ns)) out.push({ path: key, value: ns, reason: "is an application namespace; removing the Istio layer would delete it with the apps in it", fix: `use a namespace of its own, e.g. ${key === "istio.namespace" ? "istio-system" : "istio-ingress"}` });
+    }
+    if (["istio-base", "istiod"].includes(s.istio.gateway.name)) out.push({ path: "istio.gateway.name", value: s.istio.gateway.name, reason: "is the name of another Istio Helm release", fix: 'use "istio-ingressgateway"' });
+    s.mesh.namespaces.forEach((n, i) => {
+        const seen = new Set<string>();
+        n.workloads.forEach((w, j) => {
+            if (seen.has(w)) out.push({ path: `mesh.namespaces[${i}].workloads[${j}]`, value: w, reason: "is listed twice", fix: "list each Deployment once" });
+            seen.add(w);
+        });
+    });
+    return out;
+}
+
+/** Several domains may share a Service, but then they must agree on what the Service and its DestinationRule are. */
+function serviceChecks(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const first = new Map<string, number>();
+    s.routing.domains.forEach((d, i) => {
+        const key = `${d.namespace}/${d.service.name}`;
+        const j = first.get(key);
+        if (j === undefined) {
+            first.set(key, i);
+            return;
+        }
+        const o = s.routing.domains[j];
+        const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+        const fields: [string, unknown, unknown][] = [
+            ["service", d.service, o.service],
+            ["connectionPool", d.connectionPool, o.connectionPool],
+            ["outlierDetection", d.outlierDetection, o.outlierDetection],
+            ["canary", d.canary, o.canary],
+        ];
+        for (const [f, a, b] of fields) {
+            if (!same(a, b)) out.push({ path: `routing.domains[${i}].${f}`, value: a, reason: `differs from routing.domains[${j}] (${o.name}), which routes to the same Service ${key}; one Service has one port and one DestinationRule`, fix: `make them equal, or route to a different Service` });
+        }
+    });
+    return out;
+}
+
+/**
+ * Every routed path gets an auth decision: protected (or role-only) or deliberately public. A
+ * public pattern that covers a whole protected one would switch protection off (it becomes a
+ * `notPaths` exception of the DENY policy), so that is refused too.
+ */
+function pathChecks(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    if (!s.layers.auth) return out;
+    const guarded = [...s.auth.protectedPaths.map((p, i) => [p, `auth.protectedPaths[${i}]`] as const), ...s.auth.rolePaths.flatMap((r, i) => r.paths.map((p, j) => [p, `auth.rolePaths[${i}].paths[${j}]`] as const))];
+    for (const [p, key] of guarded) {
+        const q = s.auth.publicPaths.find((pub) => pub !== p && patternCovers(pub, p));
+        if (q) out.push({ path: key, value: p, reason: `is covered by the public path "${q}", which turns its protection off`, fix: "narrow the public path to the login/health paths it is for" });
+    }
+    s.auth.publicPaths.forEach((q, i) => {
+        // A suffix exception (`*.json`) opens that suffix under every protected prefix at once.
+        const hit = q.startsWith("*") ? guarded.find(([p]) => patternsOverlap(q, p)) : undefined;
+        if (hit) out.push({ path: `auth.publicPaths[${i}]`, value: q, reason: `opens every protected path ending in "${q.slice(1)}" (it overlaps ${hit[1]} "${hit[0]}")`, fix: "list the public paths by their prefix or exact path instead" });
+    });
+    if (!s.layers.routing) return out;
+    const decided = [...guarded.map(([p]) => p), ...s.auth.publicPaths];
+    s.routing.domains.forEach((d, i) => {
+        for (const routed of routedPathPatterns(d.pathPrefix)) {
+            if (!decided.some((p) => patternCovers(p, routed))) {
+                out.push({ path: `routing.domains[${i}].pathPrefix`, value: d.pathPrefix, reason: `routes ${routed} to ${d.service.name}, but no auth.protectedPaths, auth.rolePaths or auth.publicPaths entry covers it`, fix: `add "${d.pathPrefix.replace(/\/$/, "")}*" to auth.protectedPaths (or to auth.publicPaths if it is meant to be open)` });
+                break;
+            }
+        }
+    });
     return out;
 }
 

@@ -198,7 +198,7 @@ fail() { printf 'eco2-mesh: %s\\n' "$*" >&2; exit 1; }
 
 /**
  * On the control plane: the gateway label(s) and taint, with --overwrite so a re-run or a
- * changed value converges instead of failing. The gateway chart's nodeSelector and
+ * changed value converges instead of failing; `--` so no label can be read as a kubectl flag. The gateway chart's nodeSelector and
  * tolerations are built from the same config keys (stacks/istio/values.ts).
  */
 export function labelScript(args: { nodeName: string; labels: Record<string, string>; taint: Taint }): string {
@@ -214,7 +214,7 @@ until [[ -n "$(kubectl get node "$node" --ignore-not-found -o name)" ]]; do
   fi
   sleep "$poll_seconds"
 done
-${labels.length > 0 ? `kubectl label node "$node" --overwrite ${labels.join(" ")}\n` : ""}kubectl taint node "$node" --overwrite ${shellQuote(`${t.key}=${t.value}:${t.effect}`)}
+${labels.length > 0 ? `kubectl label node "$node" --overwrite -- ${labels.join(" ")}\n` : ""}kubectl taint node "$node" --overwrite -- ${shellQuote(`${t.key}=${t.value}:${t.effect}`)}
 `;
 }
 

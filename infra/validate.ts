@@ -31,6 +31,7 @@ export function awsChecks(s: MeshSettings): ConfigProblem[] {
             if (s.loadBalancer.type === "alb" && !cutover.legacyTargetGroupArn) add("loadBalancer.cutover.legacyTargetGroupArn", undefined, `is required while cutover.weight is below 100 (got weight ${cutover.weight}): the rest of the traffic goes to the legacy Ingress`, "set the legacy Ingress target group ARN, or set cutover.weight=100");
             if (s.loadBalancer.type === "nlb" && !cutover.dns) add("loadBalancer.cutover.dns", undefined, `is required for an NLB while cutover.weight is below 100 (got weight ${cutover.weight}): weighted DNS records split the traffic`, "set zoneId, recordName, legacyDnsName and legacyZoneId, or set cutover.weight=100");
         }
+        if (s.loadBalancer.type === "nlb" && cutover.legacyTargetGroupArn) add("loadBalancer.cutover.legacyTargetGroupArn", cutover.legacyTargetGroupArn, "is for an ALB; an NLB splits traffic with weighted DNS records", "remove it and set cutover.dns");
         if (s.loadBalancer.type === "alb" && cutover.dns) add("loadBalancer.cutover.dns", cutover.dns, "is for an NLB; an ALB splits traffic with a weighted forward", "remove cutover.dns and set cutover.legacyTargetGroupArn");
     }
     if (layers.aws || layers.join) {

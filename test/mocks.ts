@@ -61,7 +61,24 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 }
 
 class Recorder {
-    resources: RecordedResource[] = [];
+    private list: RecordedResource[] = [];
+    private urns = new Set<string>();
+
+    get resources(): RecordedResource[] {
+        return this.list;
+    }
+
+    /** Assigning starts a new recording (and a new set of URNs). */
+    set resources(list: RecordedResource[]) {
+        this.list = list;
+        this.urns = new Set(list.map((r) => r.urn));
+    }
+
+    /** The engine refuses a second resource with the same URN ("Duplicate resource URN"); so do the mocks. */
+    claim(urn: string): void {
+        if (this.urns.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+        this.urns.add(urn);
+    }
 }
 export const recorder = new Recorder();
 
@@ -93,6 +110,12 @@ export async function installMocks(): Promise<void> {
     monitor.registerResource = (req, cb) => {
         original(req, (err, res) => {
             if (!err && res) {
+                try {
+                    recorder.claim(res.getUrn());
+                } catch (e) {
+                    cb(e, undefined);
+                    return;
+                }
                 recorder.resources.push({
                     type: req.getType(),
                     name: req.getName(),

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { MeshSettings } from "../../config/schema";
 import { MANAGED_LABELS, registerIstioObject } from "../common/istio";
 import { ReadinessIndex } from "../common/ready";
-import { domainServiceSpec, injectionLabels, meshPeerAuthentication, restartAnnotation } from "./specs";
+import { domainServiceSpec, domainsByService, injectionLabels, meshPeerAuthentication, restartAnnotation } from "./specs";
 
 export interface MeshArgs {
     readonly settings: MeshSettings;
@@ -40,7 +40,7 @@ export class Mesh extends pulumi.ComponentResource {
             nsResources.set(ns.name, patch);
             args.ready.addNamespace(ns.name, patch);
             for (const workload of ns.workloads) {
-                new k8s.apps.v1.DeploymentPatch(`${name}-restart-${ns.name}-${workload}`, {
+                new k8s.apps.v1.DeploymentPatch(`${name}-restart-${ns.name}.${workload}`, {
                     metadata: { name: workload, namespace: ns.name },
                     spec: { template: { metadata: { annotations: restartAnnotation(ns.injection) } } },
                 }, { ...child, dependsOn: [patch, ...(args.controlPlane ?? [])] });
@@ -51,10 +51,11 @@ export class Mesh extends pulumi.ComponentResource {
         registerIstioObject(`${name}-peerauthentication-${pa.metadata.name}`, pa, args.ready, child);
 
         if (s.mesh.domainServices) {
-            for (const dm of s.routing.domains) {
+            for (const dm of domainsByService(s.routing.domains)) {
                 // The Services exist (NodePort, from the app manifests): take them over with
-                // server-side apply and keep them if the stack is removed.
-                new k8s.core.v1.Service(`${name}-svc-${dm.namespace}-${dm.service.name}`, {
+                // server-side apply and keep them if the stack is removed. Resource names join
+                // namespace and service with ".", which neither can contain, so they never collide.
+                new k8s.core.v1.Service(`${name}-svc-${dm.namespace}.${dm.service.name}`, {
                     metadata: {
                         name: dm.service.name,
                         namespace: dm.namespace,

@@ -30,3 +30,13 @@ export function domainServiceSpec(dm: Domain): Record<string, unknown> {
         ports: [{ name: "http", appProtocol: "http", port: dm.service.port, targetPort: dm.service.targetPort ?? dm.service.port, protocol: "TCP" }],
     };
 }
+
+/** One domain per Service (several domains may route different paths to one Service). */
+export function domainsByService(domains: readonly Domain[]): Domain[] {
+    const seen = new Map<string, Domain>();
+    for (const dm of domains) {
+        const key = `${dm.namespace}/${dm.service.name}`;
+        if (!seen.has(key)) seen.set(key, dm);
+    }
+    return [...seen.values()];
+}

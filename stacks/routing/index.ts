@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { MeshSettings } from "../../config/schema";
 import { registerIstioObject } from "../common/istio";
 import { ReadinessIndex } from "../common/ready";
+import { domainsByService } from "../mesh/specs";
 import { destinationRuleObject, gatewayObject, gatewayRef, virtualServiceObject } from "./specs";
 
 export interface RoutingArgs {
@@ -30,7 +31,10 @@ export class Routing extends pulumi.ComponentResource {
         registerIstioObject(`${name}-gateway-${gw.metadata.name}`, gw, args.ready, child);
         for (const dm of s.routing.domains) {
             registerIstioObject(`${name}-vs-${dm.name}`, virtualServiceObject(s, dm, args.stripHeaders), args.ready, child);
-            registerIstioObject(`${name}-dr-${dm.name}`, destinationRuleObject(dm), args.ready, child);
+        }
+        // One DestinationRule per Service host: two rules for one host are merged unpredictably.
+        for (const dm of domainsByService(s.routing.domains)) {
+            registerIstioObject(`${name}-dr-${dm.namespace}.${dm.service.name}`, destinationRuleObject(dm), args.ready, child);
         }
         this.registerOutputs({ gatewayRef: this.gatewayRef, hosts: this.hosts });
     }

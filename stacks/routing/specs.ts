@@ -30,10 +30,18 @@ function cookieRegex(name: string, value: string): string {
     return `^(.*?;\\s*)?${esc(name)}=${esc(value)}(;.*)?$`;
 }
 
+/** The URI matches of a domain's path prefix, on segment boundaries. */
+export function routeMatches(pathPrefix: string): Record<string, string>[] {
+    if (pathPrefix.endsWith("/")) return [{ prefix: pathPrefix }];
+    return [{ exact: pathPrefix }, { prefix: `${pathPrefix}/` }];
+}
+
 /** One VirtualService per domain: path prefix → service:port, timeout, retries, canary. */
 export function virtualServiceObject(s: MeshSettings, dm: Domain, stripHeaders: readonly string[]): IstioObject {
     const host = serviceHost(dm.service.name, dm.namespace);
-    const prefix = { uri: { prefix: dm.pathPrefix } };
+    // Match on path-segment boundaries: `/api/v1/scan` and `/api/v1/scan/...`, never
+    // `/api/v1/scanner` (a plain string prefix would route paths no auth rule names).
+    const uris = routeMatches(dm.pathPrefix);
     const dest = (subset?: string) => ({ host, port: { number: dm.service.port }, ...(subset ? { subset } : {}) });
     const common = {
         timeout: dm.timeout,
@@ -43,17 +51,17 @@ export function virtualServiceObject(s: MeshSettings, dm: Domain, stripHeaders: 
     const http: Record<string, unknown>[] = [];
     const c = dm.canary;
     if (c?.header) {
-        http.push({ name: `${dm.name}-canary-header`, match: [{ ...prefix, headers: { [c.header.name]: { exact: c.header.exact } } }], route: [{ destination: dest("canary") }], ...common });
+        http.push({ name: `${dm.name}-canary-header`, match: uris.map((uri) => ({ uri, headers: { [c.header!.name]: { exact: c.header!.exact } } })), route: [{ destination: dest("canary") }], ...common });
     }
     if (c?.cookie) {
-        http.push({ name: `${dm.name}-canary-cookie`, match: [{ ...prefix, headers: { cookie: { regex: cookieRegex(c.cookie.name, c.cookie.value) } } }], route: [{ destination: dest("canary") }], ...common });
+        http.push({ name: `${dm.name}-canary-cookie`, match: uris.map((uri) => ({ uri, headers: { cookie: { regex: cookieRegex(c.cookie!.name, c.cookie!.value) } } })), route: [{ destination: dest("canary") }], ...common });
     }
     const route = c
         ? c.weight > 0
             ? [{ destination: dest("stable"), weight: 100 - c.weight }, { destination: dest("canary"), weight: c.weight }]
             : [{ destination: dest("stable") }]
         : [{ destination: dest() }];
-    http.push({ name: dm.name, match: [prefix], route, ...common });
+    http.push({ name: dm.name, match: uris.map((uri) => ({ uri })), route, ...common });
     return istioObject("VirtualService", dm.name, dm.namespace, {
         hosts: [...(dm.hosts ?? s.routing.gateway.hosts)],
         gateways: [gatewayRef(s)],
@@ -83,5 +91,6 @@ export function destinationRuleObject(dm: Domain): IstioObject {
             { name: "canary", labels: { version: dm.canary.canaryVersion } },
         ];
     }
-    return istioObject("DestinationRule", dm.name, dm.namespace, spec);
+    // Named after the Service: domains that share a Service share its one DestinationRule.
+    return istioObject("DestinationRule", dm.service.name, dm.namespace, spec);
 }

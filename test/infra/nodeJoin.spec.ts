@@ -88,8 +88,8 @@ describe("infra: NodeJoin (mocks)", () => {
         const label = custom.named("gateway-join-0-label");
         expect(label.dependencies).to.include(custom.named("gateway-join-0-join").urn);
         expect(plain(label.inputs.connection).host).to.equal(dev.cluster.controlPlane.host);
-        expect(label.inputs.create).to.contain(`kubectl label node "$node" --overwrite '\\''role=ingress-gateway'\\'' '\\''eco2.app/pool=edge'\\''`);
-        expect(label.inputs.create).to.contain(`kubectl taint node "$node" --overwrite '\\''dedicated=gateway:NoExecute'\\''`);
+        expect(label.inputs.create).to.contain(`kubectl label node "$node" --overwrite -- '\\''role=ingress-gateway'\\'' '\\''eco2.app/pool=edge'\\''`);
+        expect(label.inputs.create).to.contain(`kubectl taint node "$node" --overwrite -- '\\''dedicated=gateway:NoExecute'\\''`);
         expect(label.inputs.delete).to.contain("kubectl drain \"$node\" --ignore-daemonsets --delete-emptydir-data --timeout='\\''7m'\\''");
         expect(label.inputs.delete).to.contain('kubectl delete node "$node"');
         // The join registers the node with the same taint, so nothing else lands before the label step.

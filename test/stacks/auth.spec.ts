@@ -38,7 +38,7 @@ describe("stacks/auth", () => {
             expect(p.action).to.equal("DENY");
             expect(p.rules[0].from).to.deep.equal([{ source: { notRequestPrincipals: ["*"] } }]);
             const op = p.rules[0].to[0].operation;
-            expect(op.paths).to.include.members(["/api/v1/scan/*", "/api/v1/chat/*", "/api/v1/admin/*"]);
+            expect(op.paths).to.include.members(["/api/v1/scan*", "/api/v1/chat*", "/api/v1/admin/*"]);
             expect(op.notPaths).to.include.members(["/api/v1/auth/login/*", "/health"]);
             expect(op.notMethods).to.deep.equal(["OPTIONS"]);
         });

@@ -41,19 +41,19 @@ describe("stacks/mesh", () => {
     });
 
     it("restarts workloads when injection is switched, keyed to the setting", async () => {
-        const on = dev.named("mesh-restart-scan-scan-api");
+        const on = dev.named("mesh-restart-scan.scan-api");
         expect(on.type).to.equal("kubernetes:apps/v1:DeploymentPatch");
         expect(on.inputs.spec.template.metadata.annotations).to.deep.equal({ "eco2-mesh/sidecar-injection": "enabled" });
         const v = clone(stackValues("dev"));
         setPath(v, "mesh.namespaces[1].injection", false);
         const off = await record(configFor(v));
-        expect(off.named("mesh-restart-scan-scan-api").inputs.spec.template.metadata.annotations).to.deep.equal({ "eco2-mesh/sidecar-injection": "disabled" });
+        expect(off.named("mesh-restart-scan.scan-api").inputs.spec.template.metadata.annotations).to.deep.equal({ "eco2-mesh/sidecar-injection": "disabled" });
         expect(off.named("mesh-ns-scan").inputs.metadata.labels, "rollback removes the label").to.deep.equal({});
-        expect(off.named("mesh-restart-auth-auth-api").inputs.spec.template.metadata.annotations["eco2-mesh/sidecar-injection"]).to.equal("enabled");
+        expect(off.named("mesh-restart-auth.auth-api").inputs.spec.template.metadata.annotations["eco2-mesh/sidecar-injection"]).to.equal("enabled");
     });
 
     it("restarts workloads only after the namespace label and istiod", () => {
-        const restart = dev.named("mesh-restart-auth-auth-api");
+        const restart = dev.named("mesh-restart-auth.auth-api");
         expect(dev.dependsOn(restart, dev.named("mesh-ns-auth"))).to.equal(true);
         expect(dev.dependsOn(restart, dev.named("istio-istiod"))).to.equal(true);
     });

@@ -31,7 +31,8 @@ describe("stacks/routing", () => {
         expect(scan.metadata.namespace).to.equal("scan");
         expect(scan.spec.hosts).to.deep.equal(["api.dev.growbin.app"]);
         const route = scan.spec.http[scan.spec.http.length - 1];
-        expect(route.match).to.deep.equal([{ uri: { prefix: "/api/v1/scan" } }]);
+        // Segment boundaries: /api/v1/scan and /api/v1/scan/..., never /api/v1/scanner.
+        expect(route.match).to.deep.equal([{ uri: { exact: "/api/v1/scan" } }, { uri: { prefix: "/api/v1/scan/" } }]);
         expect(route.route).to.deep.equal([{ destination: { host: "scan-api.scan.svc.cluster.local", port: { number: 8000 } } }]);
         expect(route.timeout).to.equal("60s");
         expect(route.retries).to.deep.include({ attempts: 1, perTryTimeout: "60s" });
@@ -47,7 +48,7 @@ describe("stacks/routing", () => {
     it("gives every domain a DestinationRule with connection pool and outlier detection", () => {
         const drs = dev.kind("DestinationRule");
         expect(drs).to.have.length(4);
-        const auth = drs.find((d) => d.inputs.metadata.name === "auth")!.inputs.spec;
+        const auth = drs.find((d) => d.inputs.metadata.name === "auth-api")!.inputs.spec;
         expect(auth.host).to.equal("auth-api.auth.svc.cluster.local");
         expect(auth.trafficPolicy.connectionPool.tcp.maxConnections).to.equal(100);
         expect(auth.trafficPolicy.outlierDetection).to.deep.include({ consecutive5xxErrors: 5, interval: "30s" });
@@ -56,10 +57,11 @@ describe("stacks/routing", () => {
 
     it("routes header-matched canaries to a canary subset (chat, dev)", () => {
         const chat = dev.kind("VirtualService").find((r) => r.inputs.metadata.name === "chat")!.inputs.spec;
-        expect(chat.http[0].match[0].headers).to.deep.equal({ "x-canary": { exact: "true" } });
+        expect(chat.http[0].match).to.have.length(2);
+        for (const m of chat.http[0].match) expect(m.headers).to.deep.equal({ "x-canary": { exact: "true" } });
         expect(chat.http[0].route[0].destination.subset).to.equal("canary");
         expect(chat.http[1].route).to.deep.equal([{ destination: { host: "chat-api.chat.svc.cluster.local", port: { number: 8000 }, subset: "stable" } }]);
-        const dr = dev.kind("DestinationRule").find((d) => d.inputs.metadata.name === "chat")!.inputs.spec;
+        const dr = dev.kind("DestinationRule").find((d) => d.inputs.metadata.name === "chat-api")!.inputs.spec;
         expect(dr.subsets).to.deep.equal([{ name: "stable", labels: { version: "v1" } }, { name: "canary", labels: { version: "v2" } }]);
     });
 

@@ -1,0 +1,184 @@
+import { expect } from "chai";
+import { ConfigError } from "../../config";
+import { patternCovers, patternsOverlap } from "../../config/paths";
+import { labelScript } from "../../infra/joinScripts";
+import { clone, configFor, record, rawConfig, ROOT, setPath, stackValues } from "../harness";
+import { recorder } from "../mocks";
+import { collectRaw, resolveStackConfig } from "../../config";
+
+// Hostile or careless input found by review: each kind of fault is refused before any resource
+// exists, with the key named, or can no longer reach a resource.
+
+function rejects(values: Record<string, unknown>, key: string, why?: RegExp): string {
+    let err: unknown;
+    try {
+        configFor(values);
+    } catch (e) {
+        err = e;
+    }
+    expect(err, `accepted a bad ${key}`).to.be.instanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).to.contain(`eco2-mesh:${key} `);
+    if (why) expect(msg).to.match(why);
+    return msg;
+}
+
+const dev = (edits: Record<string, unknown>) => {
+    const v = clone(stackValues("dev"));
+    for (const [k, x] of Object.entries(edits)) setPath(v, k, x);
+    return v;
+};
+
+describe("hostile and careless input", () => {
+    describe("duplicate resource names (the engine stops mid-deploy on a duplicate URN)", () => {
+        it("the mocks refuse a duplicate URN, as the engine does", () => {
+            recorder.resources = [];
+            recorder.claim("urn:pulumi:test::eco2-mesh::eco2:test:Twice::same");
+            expect(() => recorder.claim("urn:pulumi:test::eco2-mesh::eco2:test:Twice::same")).to.throw(/Duplicate resource URN/);
+            recorder.resources = [];
+        });
+
+        it("two domains routing different paths to one Service get one Service and one DestinationRule", async () => {
+            const v = dev({});
+            (v.routing as any).domains.push({ name: "auth2", namespace: "auth", pathPrefix: "/api/v2/auth", service: { name: "auth-api", port: 8000 } });
+            (v.auth as any).protectedPaths.push("/api/v2/auth*");
+            const rec = await record(configFor(v));
+            expect(rec.ofType("kubernetes:core/v1:Service").filter((s) => s.inputs.metadata.name === "auth-api")).to.have.length(1);
+            expect(rec.kind("DestinationRule").filter((d) => d.inputs.metadata.name === "auth-api")).to.have.length(1);
+            expect(rec.kind("VirtualService").map((x) => x.inputs.metadata.name)).to.include.members(["auth", "auth2"]);
+        });
+
+        it("…but they must agree on the port", () => {
+            const v = dev({});
+            (v.routing as any).domains.push({ name: "auth2", namespace: "auth", pathPrefix: "/api/v2/auth", service: { name: "auth-api", port: 9000 } });
+            (v.auth as any).protectedPaths.push("/api/v2/auth*");
+            rejects(v, "routing.domains[4].service", /same Service auth\/auth-api/);
+        });
+
+        it("namespace and service names joined with '-' no longer collide (a-b/c vs a/b-c)", async () => {
+            const v = clone(stackValues("local"));
+            (v.mesh as any).namespaces.push({ name: "a-b", create: true, workloads: ["c"] }, { name: "a", create: true, workloads: ["b-c"] });
+            (v.routing as any).domains.push({ name: "x1", namespace: "a-b", pathPrefix: "/x1", service: { name: "c", port: 80 } }, { name: "x2", namespace: "a", pathPrefix: "/x2", service: { name: "b-c", port: 80 } });
+            (v.auth as any).protectedPaths.push("/x1*", "/x2*");
+            const rec = await record(configFor(v));
+            const urns = rec.resources.map((r) => r.urn);
+            expect(new Set(urns).size).to.equal(urns.length);
+            expect(rec.ofType("kubernetes:core/v1:Service").map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`)).to.include.members(["a-b/c", "a/b-c"]);
+        });
+
+        it("a workload listed twice is refused", () => {
+            rejects(dev({ "mesh.namespaces[0].workloads": ["auth-api", "auth-api"] }), "mesh.namespaces[0].workloads[1]");
+        });
+    });
+
+    describe("auth coverage", () => {
+        it("a public path that covers a protected one is refused (it would become a notPaths hole)", () => {
+            rejects(dev({ "auth.publicPaths": ["/*"] }), "auth.protectedPaths[0]", /covered by the public path "\/\*"/);
+            rejects(dev({ "auth.publicPaths": ["/api/*"] }), "auth.protectedPaths[0]");
+        });
+        it("a suffix public path under protected prefixes is refused", () => {
+            rejects(dev({ "auth.publicPaths": ["*.json"] }), "auth.publicPaths[0]", /opens every protected path ending in "\.json"/);
+        });
+        it("a routed path with no auth decision is refused (the plan's /api/v1/scan vs /api/v1/scan/*)", () => {
+            rejects(dev({ "auth.protectedPaths": ["/api/v1/auth*", "/api/v1/scan/*", "/api/v1/chat*", "/api/v1/character*"] }), "routing.domains[1].pathPrefix", /routes \/api\/v1\/scan to scan-api/);
+        });
+        it("routes match on path-segment boundaries (never /api/v1/scanner)", async () => {
+            const scan = (await record(configFor(stackValues("dev")))).kind("VirtualService").find((r) => r.inputs.metadata.name === "scan")!;
+            const matches = scan.inputs.spec.http[scan.inputs.spec.http.length - 1].match;
+            expect(matches).to.deep.equal([{ uri: { exact: "/api/v1/scan" } }, { uri: { prefix: "/api/v1/scan/" } }]);
+        });
+        it("path pattern coverage follows Istio's exact/prefix/suffix semantics", () => {
+            const table: [string, string, boolean][] = [
+                ["/a*", "/a", true], ["/a*", "/a/*", true], ["/a/*", "/a", false], ["/a", "/a", true], ["/a", "/a/*", false],
+                ["/*", "*.json", true], ["*.json", "/a/b.json", true], ["*.json", "/a*", false], ["/a/b*", "/a*", false],
+            ];
+            for (const [outer, inner, want] of table) expect(patternCovers(outer, inner), `${outer} ⊇ ${inner}`).to.equal(want);
+            expect(patternsOverlap("*.json", "/api/v1/scan*")).to.equal(true);
+            expect(patternsOverlap("/a/*", "/b/*")).to.equal(false);
+        });
+        it("identity headers cannot be proxy or protocol headers", () => {
+            for (const h of ["x-forwarded-for", "te", "x-envoy-original-path", "connection", "x-request-id"]) {
+                rejects(dev({ "auth.claimHeaders": [{ claim: "sub", header: h }] }), "auth.claimHeaders[0].header");
+            }
+        });
+        it("stripHeaders without the routing layer is refused (nothing would strip them)", () => {
+            rejects(dev({ "layers.routing": false }), "auth.stripHeaders");
+        });
+        it("a JWKS over plain http from outside the cluster is refused", () => {
+            rejects(dev({ "auth.jwksUri": "http://auth.example.com/jwks.json" }), "auth.jwksUri");
+        });
+    });
+
+    describe("namespaces and releases the program would own and delete", () => {
+        for (const [key, value] of [["istio.gateway.namespace", "auth"], ["istio.gateway.namespace", "kube-system"], ["istio.namespace", "kube-system"], ["istio.namespace", "default"]] as const) {
+            it(`${key} = ${value} is refused`, () => rejects(dev({ [key]: value }), key));
+        }
+        it("a gateway release named like another Istio release is refused", () => rejects(dev({ "istio.gateway.name": "istiod" }), "istio.gateway.name"));
+    });
+
+    describe("values Kubernetes or Istio would reject after part of the deploy", () => {
+        const cases: [string, Record<string, unknown>, string][] = [
+            ["zero timeout", { "routing.domains[0].timeout": "0s" }, "routing.domains[0].timeout"],
+            ["absurd timeout", { "routing.domains[0].timeout": "999999999999h" }, "routing.domains[0].timeout"],
+            ["zero outlier interval", { "routing.domains[0].outlierDetection": { interval: "0ms" } }, "routing.domains[0].outlierDetection.interval"],
+            ["path template", { "auth.protectedPaths": ["/api/{id}/x"] }, "auth.protectedPaths[0]"],
+            ["unknown retry condition", { "routing.domains[0].retries": { retryOn: "bogus,;rm" } }, "routing.domains[0].retries.retryOn"],
+            ["canary version not a label value", { "routing.domains[2].canary": { header: { name: "x-canary", exact: "1" }, stableVersion: "v 1/x" } }, "routing.domains[2].canary.stableVersion"],
+            ["TLS credential not a name", { "routing.gateway.tlsCredentialName": "Bad Name!" }, "routing.gateway.tlsCredentialName"],
+            ["kubectl flag as a node label", { "gatewayNodes.labels": { "--server": "https://127.0.0.1:7" } }, "gatewayNodes.labels.--server"],
+            ["label value with spaces", { "gatewayNodes.labels": { role: "v v" } }, "gatewayNodes.labels.role"],
+            ["control-plane selector key", { "cluster.controlPlane.nodeSelector": { "bad key!": "x" } }, "cluster.controlPlane.nodeSelector.bad key!"],
+            ["SSH option in the host", { "cluster.controlPlane.host": "10.0.0.1 -oProxyCommand=touch /tmp/x" }, "cluster.controlPlane.host"],
+            ["SSH option in the user", { "gatewayNodes.ssh.user": "root -oProxyCommand=x" }, "gatewayNodes.ssh.user"],
+            ["Kubernetes version with a leading zero", { "cluster.kubernetesVersion": "1.31.04" }, "cluster.kubernetesVersion"],
+            ["Istio version with a leading zero", { "istio.version": "1.24.01" }, "istio.version"],
+            ["CNI port range reversed", { "cluster.cniRules": [{ protocol: "tcp", fromPort: 200, toPort: 100, description: "x" }] }, "cluster.cniRules[0].toPort"],
+            ["SSL policy", { "loadBalancer.sslPolicy": "bogus" }, "loadBalancer.sslPolicy"],
+            ["S3 bucket", { "loadBalancer.accessLogs": { bucket: "Not A Bucket!" } }, "loadBalancer.accessLogs.bucket"],
+            ["DNS record name", { "loadBalancer.cutover.dns.recordName": "not a host!" }, "loadBalancer.cutover.dns.recordName"],
+            ["NLB with an ALB target group", { "loadBalancer.cutover.legacyTargetGroupArn": "arn:aws:elasticloadbalancing:ap-northeast-2:1:targetgroup/x/1" }, "loadBalancer.cutover.legacyTargetGroupArn"],
+            ["unencrypted chart repository", { "istio.chartRepository": "http://charts.example.com" }, "istio.chartRepository"],
+            ["gateway host listed twice", { "routing.gateway.hosts": ["api.dev.growbin.app", "api.dev.growbin.app"] }, "routing.gateway.hosts[1]"],
+        ];
+        for (const [what, edits, key] of cases) it(`${what} → eco2-mesh:${key}`, () => rejects(dev(edits), key));
+    });
+
+    describe("shell: no label can be read as a kubectl flag", () => {
+        it("label and taint arguments follow `--`", () => {
+            const script = labelScript({ nodeName: "eco2-dev-gateway-0-0abc", labels: { role: "ingress-gateway" }, taint: { key: "role", value: "ingress-gateway", effect: "NoSchedule" } });
+            expect(script).to.contain(`--overwrite -- 'role=ingress-gateway'`);
+            expect(script).to.match(/kubectl taint node "\$node" --overwrite -- /);
+        });
+    });
+
+    describe("secrets and key material never printed", () => {
+        it("an ordinary key stored as a secret is refused without printing it", () => {
+            const raw = rawConfig(stackValues("dev"));
+            const flat = { ...raw, secretValues: ["routing"] };
+            let msg = "";
+            try {
+                resolveStackConfig(flat, ROOT);
+            } catch (e) {
+                msg = (e as Error).message;
+            }
+            expect(msg).to.contain("eco2-mesh:routing is stored as a secret");
+            expect(msg).to.not.contain("api.dev.growbin.app");
+        });
+        it("a private key pasted into a plain field is refused and not echoed", () => {
+            const pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
+            const msg = rejects(dev({ "gatewayNodes.ssh.bastion": { host: pem } }), "gatewayNodes.ssh.bastion.host");
+            expect(msg).to.not.contain("b3BlbnNzaC1rZXkt");
+            expect(msg).to.contain("looks like a private key");
+        });
+        it("a deeply nested value gives a ConfigError, not a stack overflow", () => {
+            // As the engine passes it: JSON text, 5000 levels deep.
+            const flat: Record<string, string> = {};
+            for (const [k, v] of Object.entries(stackValues("dev"))) flat[`eco2-mesh:${k}`] = JSON.stringify(v);
+            flat["eco2-mesh:observability"] = '{"a":'.repeat(5000) + "1" + "}".repeat(5000);
+            flat["eco2-mesh:kubeconfig"] = "x";
+            flat["eco2-mesh:sshPrivateKey"] = "y";
+            const raw = collectRaw(flat, (k) => k.endsWith(":kubeconfig") || k.endsWith(":sshPrivateKey"));
+            expect(() => resolveStackConfig(raw, ROOT)).to.throw(ConfigError, "eco2-mesh:observability.a is not a known key");
+        });
+    });
+});
