@@ -80,3 +80,25 @@ export function deployMesh(cfg: StackConfig): ProgramOutputs {
         infra,
     };
 }
+
+/**
+ * What operators see in `pulumi stack output`: the load balancer DNS name, node ids and private
+ * IPs, target group ARNs, Istio version, gateway NodePorts. Layers a stack does not run export
+ * nothing rather than an empty value.
+ */
+export function stackOutputs(o: ProgramOutputs): Record<string, unknown> {
+    const all: Record<string, unknown> = {
+        environment: o.environment,
+        istioVersion: o.istioVersion,
+        gatewayNodePorts: o.gatewayNodePorts,
+        meshNamespaces: o.meshNamespaces,
+        mtlsMode: o.mtlsMode,
+        tokenSource: o.tokenSource,
+        gatewayRef: o.gatewayRef,
+        loadBalancerDnsName: o.infra?.loadBalancerDnsName,
+        gatewayNodeIds: o.infra?.instanceIds,
+        gatewayNodePrivateIps: o.infra?.privateIps,
+        targetGroupArns: o.infra?.targetGroupArns,
+    };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
+}
