@@ -12,8 +12,8 @@
 //
 // Not implemented (the CLI then reports "unimplemented"): synchronous invokes
 // over pipes (--sync; deprecated in the SDK), code generation, `pulumi new`
-// templates/prompts, policy packs and Node.js plugins (RunPlugin), debugger
-// attachment. GetRequiredPackages answers with no packages: providers are
+// templates/prompts, debugger attachment. RunPlugin runs policy packs (and Node.js
+// plugins) through @pulumi/pulumi's cmd/run-policy-pack (cmd/run-plugin) harness. GetRequiredPackages answers with no packages: providers are
 // found on PATH (see scripts/env.sh), never downloaded.
 //
 // Built by scripts/engine.sh against github.com/pulumi/pulumi/sdk/v3 at the
@@ -306,4 +306,96 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: "could not run node: " + err.Error()}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// pluginWriter streams a plugin's stdout or stderr back to the engine, which reads a policy
+// pack's gRPC port from the first line of its stdout.
+type pluginWriter struct {
+	mu     *sync.Mutex
+	server pulumirpc.LanguageRuntime_RunPluginServer
+	stderr bool
+}
+
+func (w pluginWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	b := append([]byte(nil), p...)
+	var resp *pulumirpc.RunPluginResponse
+	if w.stderr {
+		resp = &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
+	} else {
+		resp = &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
+	}
+	if err := w.server.Send(resp); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// RunPlugin runs a Node.js plugin: a policy pack (kind "policy", `pulumi preview --policy-pack`)
+// through cmd/run-policy-pack, anything else through cmd/run-plugin, both TypeScript-aware.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		return fmt.Errorf("could not find node on $PATH: %w", err)
+	}
+	dir := req.GetPwd()
+	if info := req.GetInfo(); info != nil && info.GetProgramDirectory() != "" {
+		dir = info.GetProgramDirectory()
+	}
+	harness := "run-plugin"
+	if req.GetKind() == "policy" || req.GetKind() == "analyzer" {
+		harness = "run-policy-pack"
+	}
+	runDir, err := locateRunHarness(dir)
+	if err != nil {
+		return err
+	}
+	runPath := filepath.Join(filepath.Dir(runDir), harness)
+
+	var opts options
+	if info := req.GetInfo(); info != nil && info.GetOptions() != nil {
+		if opts, err = parseOptions(info.GetOptions().AsMap()); err != nil {
+			return err
+		}
+	} else {
+		opts.typescript = true
+	}
+	args, err := shlex.Split(opts.nodeargs)
+	if err != nil {
+		return err
+	}
+	args = append(args, runPath)
+	pluginArgs := req.GetArgs()
+	if harness == "run-policy-pack" && len(pluginArgs) == 0 {
+		// The harness expects <engine-address> <program>; the address is only passed through.
+		pluginArgs = []string{"engine"}
+	}
+	args = append(args, pluginArgs...)
+	args = append(args, dir)
+
+	env := append(os.Environ(), req.GetEnv()...)
+	if opts.typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	cmd := exec.CommandContext(server.Context(), nodeBin, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	mu := &sync.Mutex{}
+	cmd.Stdout = pluginWriter{mu: mu, server: server}
+	cmd.Stderr = pluginWriter{mu: mu, server: server, stderr: true}
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+
+	code := int32(0)
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return fmt.Errorf("could not run node: %w", err)
+		}
+		code = int32(exitErr.ExitCode())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: code}})
 }

@@ -71,6 +71,18 @@ describe("real engine: the local stack in a real API server", function () {
         expect(r.out).to.not.match(/\+ \d+ created|~ \d+ updated|- \d+ deleted/);
     });
 
+    it("the policy pack runs through the engine and passes the local stack", () => {
+        const r = session.pulumi(["preview", "--stack", "local", "--config-file", session.configFile, "--policy-pack", "policies", "--policy-pack-config", "policies/config.local.json"]);
+        expect(r.out).to.match(/✅ eco2-mesh@v[\d.]+ \(local: policies\)/);
+    });
+
+    it("the gate fails a stack that breaks a mandatory rule, naming it (PERMISSIVE under the prod pack config)", () => {
+        const r = session.pulumi(["preview", "--stack", "local", "--config-file", session.configFile, "--policy-pack", "policies", "--policy-pack-config", "policies/config.prod.json"], { allowFail: true, quiet: true });
+        expect(r.code).to.not.equal(0);
+        expect(r.out).to.contain("[mandatory]  meshWidePeerAuthenticationIsStrict");
+        expect(r.out).to.contain("has mTLS mode PERMISSIVE; environment prod requires STRICT");
+    });
+
     it("the kubeconfig is a secret: the state holds it only encrypted", () => {
         const state = session.stateText();
         expect(state.length).to.be.greaterThan(1000);
