@@ -17,3 +17,24 @@ describe("docs/config-reference.md", () => {
         expect(text).to.contain("| `loadBalancer.type` | enum | `\"nlb\"` | `\"nlb\"`, `\"alb\"` |");
     });
 });
+
+describe("Pulumi.yaml project config", () => {
+    it("declares only keys of the schema, with Pulumi types that match", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const YAML = require("yaml") as typeof import("yaml");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { z } = require("zod") as typeof import("zod");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { meshConfigSchema } = require("../../config/schema") as typeof import("../../config/schema");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const path = require("path") as typeof import("path");
+        const project = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "Pulumi.yaml"), "utf8"));
+        const schema = z.toJSONSchema(meshConfigSchema, { io: "input", unrepresentable: "any" }) as { properties: Record<string, { type?: string }> };
+        const declared = Object.entries(project.config ?? {}) as [string, { type: string }][];
+        expect(declared.length).to.be.greaterThan(0);
+        for (const [key, decl] of declared) {
+            expect(schema.properties, `Pulumi.yaml declares ${key}, which the schema does not know`).to.have.property(key);
+            expect(decl.type).to.equal(schema.properties[key].type);
+        }
+    });
+});
