@@ -15,11 +15,16 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
+sudo=()
 if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/deps.sh: missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
-  exit 1
+  # CI runners (GitHub's among them) allow passwordless sudo; a workstation may not.
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+  else
+    echo "scripts/deps.sh: missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
 fi
 echo "scripts/deps.sh: installing ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
