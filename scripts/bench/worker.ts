@@ -12,7 +12,7 @@ export function devWithDomains(n: number): Record<string, unknown> {
     const template = v.routing.domains[0];
     v.routing.domains = Array.from({ length: n }, (_, i) => ({ ...template, name: `d${i}`, namespace: `d${i}`, pathPrefix: `/api/v1/d${i}`, service: { name: `d${i}-api`, port: 8000 } }));
     v.mesh.namespaces = Array.from({ length: n }, (_, i) => ({ name: `d${i}`, workloads: [`d${i}-api`] }));
-    v.auth.protectedPaths = Array.from({ length: n }, (_, i) => `/api/v1/d${i}/*`);
+    v.auth.protectedPaths = Array.from({ length: n }, (_, i) => `/api/v1/d${i}*`);
     return v;
 }
 
