@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `pulumi preview --stack local` against a floor program of the same size on the same engine,
+# provider and cluster: N bare ConfigMaps, N = the local stack's resource count. Each program
+# is deployed once, then previewed 3 times (no changes); the median wall times go to a JSON
+# file that `npm run bench` reads (ECO2_BENCH_PREVIEW). Usage: bash scripts/bench-preview.sh [out.json]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-.bench/preview.json}"
+mkdir -p "$(dirname "$out")"
+bash scripts/engine.sh >/dev/null
+work="$(mktemp -d "${TMPDIR:-/tmp}/eco2-bench-preview-XXXXXX")"
+cluster="$work/cluster"
+trap 'ECO2_CLUSTER_DIR="$cluster" bash scripts/cluster.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+export ECO2_STATE="$work/state"
+# shellcheck source=scripts/env.sh disable=SC1091
+source scripts/env.sh >/dev/null
+ECO2_CLUSTER_DIR="$cluster" bash scripts/cluster.sh start >/dev/null
+kubeconfig="$cluster/kubeconfig"
+
+# The program: the committed local stack pointed at this cluster.
+node -e '
+const Y=require("yaml"),fs=require("fs");const d=Y.parse(fs.readFileSync("Pulumi.local.yaml","utf8"));
+d.config["eco2-mesh:cluster"]={...(d.config["eco2-mesh:cluster"]||{}),kubeconfigPath:process.argv[1]};
+fs.writeFileSync(process.argv[2],Y.stringify(d));' "$kubeconfig" "$work/program.yaml"
+pulumi stack init local --non-interactive >/dev/null
+pulumi up --stack local --yes --skip-preview --non-interactive --config-file "$work/program.yaml" >/dev/null
+n=$(pulumi stack export --stack local | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).deployment.resources;console.log(r.filter(x=>x.custom&&!x.type.startsWith("pulumi:providers:")).length)})')
+
+# The floor: n ConfigMaps through the same provider, TypeScript like the program.
+floor="$work/floor"
+mkdir -p "$floor"
+ln -s "$PWD/node_modules" "$floor/node_modules"
+printf 'name: eco2-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n' >"$floor/Pulumi.yaml"
+# Same runtime options as the program (tsconfig.pulumi.json: no type check at deploy time).
+printf '{"compilerOptions":{"strict":true,"noCheck":true,"target":"es2022","module":"commonjs","esModuleInterop":true,"skipLibCheck":true}}\n' >"$floor/tsconfig.json"
+cat >"$floor/index.ts" <<TS
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+const provider = new k8s.Provider("cluster", { kubeconfig: pulumi.secret(fs.readFileSync("$kubeconfig", "utf8")), enableServerSideApply: true });
+for (let i = 0; i < $n; i++) new k8s.core.v1.ConfigMap(\`floor-\${i}\`, { metadata: { name: \`floor-\${i}\`, namespace: "default" }, data: { i: String(i) } }, { provider });
+TS
+(cd "$floor" && pulumi stack init floor --non-interactive >/dev/null && pulumi up --stack floor --yes --skip-preview --non-interactive >/dev/null)
+
+median_ms() { # <dir> <stack> [args...]: median of 3 previews, in ms
+  local dir="$1" stack="$2" t=()
+  shift 2
+  for _ in 1 2 3; do
+    local s e
+    s=$(date +%s%N)
+    (cd "$dir" && pulumi preview --stack "$stack" --non-interactive --expect-no-changes "$@" >/dev/null)
+    e=$(date +%s%N)
+    t+=($(((e - s) / 1000000)))
+  done
+  printf '%s\n' "${t[@]}" | sort -n | sed -n 2p
+}
+program_ms=$(median_ms "$PWD" local --config-file "$work/program.yaml")
+floor_ms=$(median_ms "$floor" floor)
+printf '{"programMs": %s, "floorMs": %s, "resources": %s}\n' "$program_ms" "$floor_ms" "$n" | tee "$out"
