@@ -19,7 +19,8 @@
 #    pulumi-resource-kubernetes found on PATH for any requested version.
 #  * github.com/pulumi/pulumi-command/provider: not served; the root module
 #    v1.2.1 has no provider code -> scripts/command-provider/main.go, our own
-#    minimal provider for command:local:Command.
+#    provider for command:local:Command and command:remote:Command (SSH via
+#    golang.org/x/crypto/ssh); see its header for what differs from upstream.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
