@@ -15,8 +15,13 @@
 --   * A value that is not a token68 string (RFC 7235: letters, digits, - . _ ~ + / and
 --     trailing =) is ignored, so no comma or space ever reaches the Authorization header.
 --   * Client Authorization header present: "replace" overwrites it with the cookie's token;
---     "keep" leaves that header as the client sent it (REMOVE_COOKIE still applies). Either way exactly one value reaches jwt_authn:
---     only replace() is used, never add() (which appends and yields "Bearer a,Bearer b").
+--     "keep" leaves that header as the client sent it (REMOVE_COOKIE still applies). Either
+--     way exactly one value reaches jwt_authn: only replace() is used, never add() (which
+--     appends and yields "Bearer a,Bearer b").
+--   * A client Authorization that carries more than one credential (several header lines, or
+--     one line with a comma, which is how Envoy folds a repeated inline header) is ambiguous:
+--     it is removed with a warning, in both modes and whether or not a cookie came, and the
+--     request goes on as if the client had sent none (no credential in HTTP contains ",").
 --   * REMOVE_COOKIE drops the token cookie from the Cookie header(s) before the request
 --     reaches the apps; every other cookie is kept.
 --   * The token is never logged.
@@ -151,8 +156,30 @@ local function without_token(line)
   return table.concat(kept, "; ")
 end
 
+-- More than one credential in the client's Authorization header(s)?
+local function ambiguous_authorization(headers)
+  local n = 0
+  if headers.getNumValues ~= nil then
+    n = headers:getNumValues("authorization")
+  else
+    for key, _ in pairs(headers) do
+      if string.lower(key) == "authorization" then
+        n = n + 1
+      end
+    end
+  end
+  if n == 0 then
+    return false
+  end
+  return n > 1 or find(headers:get("authorization"), ",", 1, true) ~= nil
+end
+
 function envoy_on_request(request_handle)
   local headers = request_handle:headers()
+  if ambiguous_authorization(headers) then
+    headers:remove("authorization")
+    request_handle:logWarn("eco2-mesh: removed an Authorization header carrying several credentials")
+  end
   local lines = cookie_lines(headers)
   if #lines == 0 then
     return
