@@ -10,8 +10,14 @@ export const DEFAULT_ISTIO_VERSION = "1.24.1";
  */
 export const MIN_ISTIO_MINOR = 22;
 
-/** Newest minor checked by the conformance tier against the real CRDs and chart values. */
-export const MAX_TESTED_ISTIO_MINOR = 30;
+/**
+ * Releases the conformance tier checks against their real CRDs and chart values: the plan's
+ * pin and the current release. A pin of another minor needs istio.allowUntestedVersion.
+ */
+export const CONFORMANCE_ISTIO_VERSIONS = ["1.24.1", "1.30.3"] as const;
+
+/** Minors of those releases: patch releases within a minor keep their CRD schemas. */
+export const TESTED_ISTIO_MINORS: readonly number[] = CONFORMANCE_ISTIO_VERSIONS.map((v) => Number(v.split(".")[1]));
 
 /** Before 1.30 a workload may carry only one CUSTOM provider (istio/istio#57933, lifted by #58082). */
 export const MULTI_CUSTOM_PROVIDER_MINOR = 30;

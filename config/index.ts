@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MeshSettings } from "./schema";
-import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, SECRET_KEYS, SecretKey, TOP_LEVEL_KEYS, validateSettings } from "./validate";
+import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, SECRET_KEYS, SecretKey, TOP_LEVEL_KEYS, checkSettings, pathsOverlap } from "./validate";
 
 export * from "./schema";
 export * from "./validate";
@@ -99,19 +99,20 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
             fix: `set the values of ${key} as plain config (pulumi config set --path ${key}.… without --secret); put credentials only in the secret keys`,
         });
     }
-    let settings: MeshSettings | undefined;
-    try {
-        settings = validateSettings(raw.values);
-    } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        problems.push(...e.problems);
-    }
+    const checked = checkSettings(raw.values);
+    problems.push(...checked.problems);
+    // The file and secret checks below also run on a config the schema refused (on its
+    // repaired form), so one run reports everything; keys the schema refused are skipped.
+    const settings = checked.settings ?? checked.partial;
     if (!settings || (raw.secretValues ?? []).length > 0) throw new ConfigError(problems);
+    const refused = (...keys: string[]) => checked.dropped.some((d) => keys.some((k) => pathsOverlap(d, k)));
 
     const clusterLayers = settings.layers.istio || settings.layers.mesh || settings.layers.routing || settings.layers.auth || settings.layers.observability || settings.layers.join;
     let kubeconfig: pulumi.Output<string> | undefined;
     if (raw.secrets.kubeconfig) {
         kubeconfig = pulumi.secret(raw.secrets.kubeconfig);
+    } else if (refused("cluster.kubeconfigPath")) {
+        // Already reported by the schema.
     } else if (settings.cluster.kubeconfigPath) {
         const file = path.resolve(rootDir, expandHome(settings.cluster.kubeconfigPath));
         if (fs.existsSync(file)) {
@@ -122,24 +123,24 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
     } else if (clusterLayers) {
         problems.push({ path: "kubeconfig", value: undefined, reason: "is required for the cluster layers (the program never falls back to the ambient kubeconfig)", fix: "run: pulumi config set --secret kubeconfig < admin.conf, or set cluster.kubeconfigPath" });
     }
-    if (settings.layers.join && !raw.secrets.sshPrivateKey) {
+    if (settings.layers.join && !raw.secrets.sshPrivateKey && !refused("layers.join")) {
         problems.push({ path: "sshPrivateKey", value: undefined, reason: "is required with layers.join", fix: "run: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519" });
     }
-    if (settings.layers.istio && settings.istio.crds.source === "file") {
+    if (settings.layers.istio && settings.istio.crds.source === "file" && !refused("istio.crds", "istio.version")) {
         const file = crdFilePath(settings, rootDir);
         if (!fs.existsSync(file)) {
             problems.push({ path: "istio.crds.file", value: settings.istio.crds.file, reason: `names no file (looked for ${file})`, fix: `point it at crd-all.gen.yaml of Istio ${settings.istio.version}, or set istio.crds.source=chart` });
         }
     }
-    if (settings.istio.chartDir) {
+    if (settings.istio.chartDir && !refused("istio.chartDir")) {
         const dir = path.resolve(rootDir, expandHome(settings.istio.chartDir));
         const missing = ["base", "istiod", "gateway"].filter((c) => !fs.existsSync(path.join(dir, c, "Chart.yaml")));
         if (missing.length > 0) problems.push({ path: "istio.chartDir", value: settings.istio.chartDir, reason: `lacks the chart(s) ${missing.join(", ")} (no Chart.yaml in ${dir})`, fix: `run: helm pull istio/<chart> --version ${settings.istio.version} --untar -d <dir> for each chart` });
     }
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (problems.length > 0 || !checked.settings) throw new ConfigError(problems);
 
     return {
-        ...settings,
+        ...checked.settings,
         secrets: {
             kubeconfig,
             sshPrivateKey: raw.secrets.sshPrivateKey ? pulumi.secret(raw.secrets.sshPrivateKey) : undefined,
@@ -148,9 +149,15 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
     };
 }
 
-/** Where the pinned release's CRDs are read from when `istio.crds.source` is `file`. */
+/**
+ * Where the pinned release's CRDs are read from when `istio.crds.source` is `file`: the
+ * configured file, else `<release data>/<version>/crd-all.gen.yaml`, where the release data is
+ * $ECO2_ISTIO_DATA (the same directory the conformance tier and scripts/fetch-istio-release.sh
+ * use) or ../shared/data/istio beside the project.
+ */
 export function crdFilePath(settings: MeshSettings, rootDir: string): string {
-    const file = settings.istio.crds.file ?? path.join("..", "shared", "data", "istio", settings.istio.version, "crd-all.gen.yaml");
+    const releases = process.env.ECO2_ISTIO_DATA || path.join("..", "shared", "data", "istio");
+    const file = settings.istio.crds.file ?? path.join(releases, settings.istio.version, "crd-all.gen.yaml");
     return path.resolve(rootDir, expandHome(file));
 }
 

@@ -156,8 +156,9 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
     if (minor < d.MIN_ISTIO_MINOR) {
         add("istio.version", s.istio.version, `is older than 1.${d.MIN_ISTIO_MINOR} (v1 Istio APIs, RequestAuthentication fromCookies)`, `pin 1.${d.MIN_ISTIO_MINOR}.0 or newer, e.g. ${d.DEFAULT_ISTIO_VERSION}`);
     }
-    if (minor > d.MAX_TESTED_ISTIO_MINOR && !s.istio.allowUntestedVersion) {
-        add("istio.version", s.istio.version, `is newer than the newest release the conformance tier checks (1.${d.MAX_TESTED_ISTIO_MINOR})`, `pin 1.${d.MAX_TESTED_ISTIO_MINOR}.x, or set istio.allowUntestedVersion=true after running the conformance tier against its CRDs`);
+    if (minor >= d.MIN_ISTIO_MINOR && !d.TESTED_ISTIO_MINORS.includes(minor) && !s.istio.allowUntestedVersion) {
+        const tested = d.TESTED_ISTIO_MINORS.map((m) => `1.${m}.x`).join(" or ");
+        add("istio.version", s.istio.version, `is a release the conformance tier does not check (it checks ${d.CONFORMANCE_ISTIO_VERSIONS.join(" and ")})`, `pin ${tested}, or set istio.allowUntestedVersion=true after running the conformance tier against its release files (scripts/fetch-istio-release.sh ${s.istio.version})`);
     }
 
     out.push(...awsChecks(s));
@@ -225,9 +226,23 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
         ext.providers.forEach((p, i) => {
             if (providerNames.has(p.name)) add(`auth.extAuthz.providers[${i}].name`, p.name, "is declared twice", "give each provider its own name");
             providerNames.add(p.name);
+            // A domain routes both `/x` and `/x/*`: a provider that checks everything below
+            // `/x/` but not `/x` itself lets that one path reach the app unchecked.
+            if (!ext.enabled || !layers.routing) return;
+            for (const dom of s.routing.domains) {
+                const [exact, below] = routedPathPatterns(dom.pathPrefix);
+                if (below === undefined) continue;
+                const j = p.paths.findIndex((q) => patternCovers(q, below));
+                if (j >= 0 && !p.paths.some((q) => patternCovers(q, exact))) {
+                    add(`auth.extAuthz.providers[${i}].paths[${j}]`, p.paths[j], `checks the paths below ${exact}/ but not ${exact} itself, which domain ${dom.name} also routes to ${dom.service.name}`, `use "${exact}*", or add "${exact}" to the provider's paths`);
+                }
+            }
         });
     }
     out.push(...namespaceChecks(s), ...serviceChecks(s), ...pathChecks(s));
+    if (s.cluster.podNetworkRouting === "native" && Number(s.cluster.podNetworkCidr.split("/")[1]) < 8) {
+        add("cluster.podNetworkCidr", s.cluster.podNetworkCidr, "is wider than a /8; with podNetworkRouting native the gateway nodes accept every protocol from it", "set the cluster's real pod CIDR (kubeadm --pod-network-cidr, e.g. 192.168.0.0/16)");
+    }
     s.cluster.cniRules.forEach((r, i) => {
         if (r.fromPort > r.toPort) add(`cluster.cniRules[${i}].toPort`, r.toPort, `is below fromPort (${r.fromPort})`, "swap them, or set toPort >= fromPort");
     });
@@ -327,17 +342,72 @@ function hostMatchesAny(host: string, gatewayHosts: readonly string[]): boolean 
     return gatewayHosts.some((g) => g === host || g === "*" || (g.startsWith("*.") && host.endsWith(g.slice(1))));
 }
 
+/** What `checkSettings` found: the settings when valid, and every problem either way. */
+export interface SettingsCheck {
+    /** The validated settings; undefined when there is any problem. */
+    readonly settings?: MeshSettings;
+    /**
+     * The settings as far as they parse (when the schema failed, with every offending key
+     * dropped so its default applies), for the checks that need a typed object even when
+     * there are problems. Never used to deploy.
+     */
+    readonly partial?: MeshSettings;
+    /** Dotted paths that `partial` dropped; later checks skip problems on these keys. */
+    readonly dropped: readonly string[];
+    readonly problems: ConfigProblem[];
+}
+
+/** True when two dotted key paths are the same key or one lies inside the other. */
+export function pathsOverlap(a: string, b: string): boolean {
+    const within = (x: string, y: string) => x === y || x.startsWith(`${y}.`) || x.startsWith(`${y}[`);
+    return within(a, b) || within(b, a);
+}
+
+function withoutPaths(raw: Record<string, unknown>, paths: readonly (readonly PropertyKey[])[]): Record<string, unknown> {
+    // Copy-on-write along each path only: the rest of the value is shared, never walked (a
+    // hostile value may be thousands of levels deep).
+    const root: Record<PropertyKey, unknown> = { ...raw };
+    for (const p of paths) {
+        let cur: unknown = root;
+        for (const key of p.slice(0, -1)) {
+            const parent = cur as Record<PropertyKey, unknown>;
+            const next = parent[key];
+            cur = next !== null && typeof next === "object" ? (parent[key] = Array.isArray(next) ? [...next] : { ...next }) : undefined;
+            if (cur === undefined) break;
+        }
+        // Array items stay in place (indices name keys in the messages); only object keys go.
+        if (p.length > 0 && cur !== undefined && !Array.isArray(cur)) delete (cur as Record<PropertyKey, unknown>)[p[p.length - 1]];
+    }
+    return root;
+}
+
 /**
  * Validates a raw stack configuration (the values under `eco2-mesh:`), resolving every
- * default. Throws a ConfigError listing every problem; pure, so tests call it directly.
+ * default, and collects every problem in one pass: when the schema fails, the cross-key
+ * checks still run on the config with the offending keys dropped, so one run reports both
+ * kinds (problems on the dropped keys themselves are not repeated).
  */
-export function validateSettings(raw: Record<string, unknown>): MeshSettings {
+export function checkSettings(raw: Record<string, unknown>): SettingsCheck {
     const parsed = meshConfigSchema.safeParse(raw);
-    if (!parsed.success) {
-        const problems = parsed.error.issues.flatMap((i) => fromZodIssue(i, raw));
-        throw new ConfigError(problems);
+    if (parsed.success) {
+        const problems = crossChecks(parsed.data);
+        return { settings: problems.length === 0 ? parsed.data : undefined, partial: parsed.data, dropped: [], problems };
     }
-    const problems = crossChecks(parsed.data);
-    if (problems.length > 0) throw new ConfigError(problems);
-    return parsed.data;
+    const problems = parsed.error.issues.flatMap((i) => fromZodIssue(i, raw));
+    const droppedPaths = parsed.error.issues.flatMap((i) => (i.code === "unrecognized_keys" ? i.keys.map((k) => [...i.path, k]) : [i.path]));
+    const dropped = droppedPaths.map(dotted);
+    const repaired = meshConfigSchema.safeParse(withoutPaths(raw, droppedPaths));
+    if (!repaired.success) return { dropped, problems };
+    const seen = new Set(problems.map((p) => p.path));
+    for (const p of crossChecks(repaired.data)) {
+        if (!seen.has(p.path) && !dropped.some((d) => pathsOverlap(d, p.path))) problems.push(p);
+    }
+    return { partial: repaired.data, dropped, problems };
+}
+
+/** `checkSettings` for callers that want the settings or a ConfigError listing every problem. */
+export function validateSettings(raw: Record<string, unknown>): MeshSettings {
+    const { settings, problems } = checkSettings(raw);
+    if (!settings) throw new ConfigError(problems);
+    return settings;
 }

@@ -58,6 +58,7 @@ export function deployInfra(cfg: StackConfig): InfraOutputs {
         controlPlaneSecurityGroupId: controlPlane.securityGroupId,
         workerSecurityGroupIds: cluster.workerSecurityGroupIds,
         cniRules: cluster.cniRules,
+        nativePodNetworkCidr: cluster.podNetworkRouting === "native" ? cluster.podNetworkCidr : undefined,
         ssmAccess: gn.ssmAccess,
         tags,
     });

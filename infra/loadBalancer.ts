@@ -53,7 +53,9 @@ export function nodePortsReachedByLoadBalancer(nodePorts: GatewayLoadBalancerArg
 /**
  * An ALB listener action that splits traffic between the Istio gateway and the legacy Ingress
  * by weight (0 = all legacy, 100 = all Istio). A weight-0 target group stays in the action, so
- * moving the weight is the only change a rollback or a completion needs.
+ * moving the weight is the only change a rollback or a completion needs. AWS associates a
+ * target group with one load balancer only (quota "Load balancers per target group: 1"), so
+ * the legacy group must not be attached to the legacy ALB; otherwise use the DNS cut-over.
  */
 export function weightedForward(istioTargetGroupArn: pulumi.Input<string>, weight: number, legacyTargetGroupArn?: string): aws.types.input.lb.ListenerDefaultAction {
     if (!legacyTargetGroupArn) return { type: "forward", targetGroupArn: istioTargetGroupArn };
@@ -77,7 +79,7 @@ export function dnsWeights(weight: number): { istio: number; legacy: number } {
  * The load balancer in front of the gateway nodes: NLB (TCP 80, TLS 443) or ALB (HTTP 80 with a
  * redirect, HTTPS 443), instance target groups on the gateway's fixed NodePorts with the
  * gateway's readiness check, its own security group, and the cut-over with the legacy Ingress:
- * an ALB weighted forward, or weighted Route53 alias records in front of an NLB.
+ * weighted Route53 alias records in front of either type, or an ALB weighted forward.
  */
 export class GatewayLoadBalancer extends pulumi.ComponentResource {
     public readonly dnsName: pulumi.Output<string>;
@@ -191,9 +193,10 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
         }
         this.listenerArns = listeners.map((l) => l.arn);
 
-        // NLB cut-over: two alias records of one name, weighted. Both always exist, so weight 0
-        // on either side is a valid record that a rollback only has to re-weight.
-        if (!isAlb && args.cutover.dns) {
+        // DNS cut-over (NLB, or an ALB whose legacy Ingress is its own load balancer): two alias
+        // records of one name, weighted. Both always exist, so weight 0 on either side is a valid
+        // record that a rollback only has to re-weight.
+        if (args.cutover.dns) {
             const dns = args.cutover.dns;
             const weights = dnsWeights(args.cutover.weight);
             new aws.route53.Record(`${name}-dns-legacy`, {

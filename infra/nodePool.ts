@@ -35,6 +35,12 @@ export interface GatewayNodePoolArgs {
     readonly workerSecurityGroupIds?: readonly string[];
     /** Node-to-node traffic of the cluster's CNI. */
     readonly cniRules: readonly CniRule[];
+    /**
+     * Set when the CNI routes pod addresses without an overlay: the nodes then accept traffic
+     * from the pod network and forward packets that are not addressed to them.
+     * @default undefined — encapsulated (IP-in-IP or VXLAN), node addresses only.
+     */
+    readonly nativePodNetworkCidr?: string;
     /** @default true — AmazonSSMManagedInstanceCore on the node role. */
     readonly ssmAccess?: boolean;
     readonly tags?: Record<string, string>;
@@ -136,6 +142,15 @@ export class GatewayNodePool extends pulumi.ComponentResource {
             }
         });
 
+        if (args.nativePodNetworkCidr) {
+            new aws.vpc.SecurityGroupIngressRule(`${name}-pod-network`, {
+                securityGroupId: sg.id,
+                description: "pods on other nodes (the CNI routes pod addresses natively, no overlay)",
+                ipProtocol: "-1",
+                cidrIpv4: args.nativePodNetworkCidr,
+            }, child);
+        }
+
         // Egress is open: the nodes pull packages (pkgs.k8s.io, Ubuntu mirrors) and images
         // (registry.k8s.io, docker.io for Istio) through the VPC's NAT, and the target set is
         // not a fixed list of CIDRs. Inbound is what the rules above restrict.
@@ -199,6 +214,9 @@ export class GatewayNodePool extends pulumi.ComponentResource {
                 subnetId: args.subnetIds[i % args.subnetIds.length],
                 associatePublicIpAddress: args.associatePublicIp ?? false,
                 vpcSecurityGroupIds: [sg.id],
+                // Without an overlay a node sends and receives packets for its pods' addresses,
+                // which EC2 drops unless the source/destination check is off.
+                ...(args.nativePodNetworkCidr ? { sourceDestCheck: false } : {}),
                 tags: { ...tags, Name: instanceName },
                 volumeTags: { ...tags, Name: instanceName },
             }, {

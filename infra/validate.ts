@@ -27,12 +27,12 @@ export function awsChecks(s: MeshSettings): ConfigProblem[] {
         if (s.loadBalancer.listeners.https && !s.loadBalancer.certificateArn) add("loadBalancer.certificateArn", undefined, "is required when loadBalancer.listeners.https is on", "set the ACM certificate ARN, or set loadBalancer.listeners.https=false");
         if (!s.loadBalancer.listeners.http && !s.loadBalancer.listeners.https) add("loadBalancer.listeners", s.loadBalancer.listeners, "turns off every listener", "enable http, https or both");
         const { cutover } = s.loadBalancer;
-        if (cutover.weight < 100) {
-            if (s.loadBalancer.type === "alb" && !cutover.legacyTargetGroupArn) add("loadBalancer.cutover.legacyTargetGroupArn", undefined, `is required while cutover.weight is below 100 (got weight ${cutover.weight}): the rest of the traffic goes to the legacy Ingress`, "set the legacy Ingress target group ARN, or set cutover.weight=100");
-            if (s.loadBalancer.type === "nlb" && !cutover.dns) add("loadBalancer.cutover.dns", undefined, `is required for an NLB while cutover.weight is below 100 (got weight ${cutover.weight}): weighted DNS records split the traffic`, "set zoneId, recordName, legacyDnsName and legacyZoneId, or set cutover.weight=100");
+        const isAlb = s.loadBalancer.type === "alb";
+        if (cutover.weight < 100 && !cutover.dns && !(isAlb && cutover.legacyTargetGroupArn)) {
+            add("loadBalancer.cutover.dns", undefined, `is required while cutover.weight is below 100 (got weight ${cutover.weight}): weighted DNS records split the traffic between the legacy entry and this load balancer${isAlb ? " (an ALB can instead forward by weight to cutover.legacyTargetGroupArn, a target group attached to no other load balancer)" : ""}`, "set zoneId, recordName, legacyDnsName and legacyZoneId, or set cutover.weight=100");
         }
-        if (s.loadBalancer.type === "nlb" && cutover.legacyTargetGroupArn) add("loadBalancer.cutover.legacyTargetGroupArn", cutover.legacyTargetGroupArn, "is for an ALB; an NLB splits traffic with weighted DNS records", "remove it and set cutover.dns");
-        if (s.loadBalancer.type === "alb" && cutover.dns) add("loadBalancer.cutover.dns", cutover.dns, "is for an NLB; an ALB splits traffic with a weighted forward", "remove cutover.dns and set cutover.legacyTargetGroupArn");
+        if (!isAlb && cutover.legacyTargetGroupArn) add("loadBalancer.cutover.legacyTargetGroupArn", cutover.legacyTargetGroupArn, "is for an ALB's weighted forward; an NLB splits traffic with weighted DNS records", "remove it and set cutover.dns");
+        if (isAlb && cutover.dns && cutover.legacyTargetGroupArn) add("loadBalancer.cutover.legacyTargetGroupArn", cutover.legacyTargetGroupArn, "is set together with cutover.dns: the traffic would be split twice, and the legacy share would reach the legacy Ingress both ways", "keep one: cutover.dns (the legacy load balancer as it is) or legacyTargetGroupArn (a weighted forward on this ALB)");
     }
     if (layers.aws || layers.join) {
         s.gatewayNodes.sshCidrs.forEach((c, i) => {

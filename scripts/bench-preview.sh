@@ -10,11 +10,19 @@ mkdir -p "$(dirname "$out")"
 bash scripts/engine.sh >/dev/null
 work="$(mktemp -d "${TMPDIR:-/tmp}/eco2-bench-preview-XXXXXX")"
 cluster="$work/cluster"
+# quiet <cmd...>: runs a step with its output kept aside, shown only when the step fails.
+quiet() {
+  if ! "$@" >"$work/step.log" 2>&1; then
+    echo "bench-preview: failed: $*" >&2
+    tail -40 "$work/step.log" >&2
+    return 1
+  fi
+}
 trap 'ECO2_CLUSTER_DIR="$cluster" bash scripts/cluster.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 export ECO2_STATE="$work/state"
 # shellcheck source=scripts/env.sh disable=SC1091
 source scripts/env.sh >/dev/null
-ECO2_CLUSTER_DIR="$cluster" bash scripts/cluster.sh start >/dev/null
+ECO2_CLUSTER_DIR="$cluster" quiet bash scripts/cluster.sh start
 kubeconfig="$cluster/kubeconfig"
 
 # The program: the committed local stack pointed at this cluster.
@@ -22,17 +30,18 @@ node -e '
 const Y=require("yaml"),fs=require("fs");const d=Y.parse(fs.readFileSync("Pulumi.local.yaml","utf8"));
 d.config["eco2-mesh:cluster"]={...(d.config["eco2-mesh:cluster"]||{}),kubeconfigPath:process.argv[1]};
 fs.writeFileSync(process.argv[2],Y.stringify(d));' "$kubeconfig" "$work/program.yaml"
-pulumi stack init local --non-interactive >/dev/null
-pulumi up --stack local --yes --skip-preview --non-interactive --config-file "$work/program.yaml" >/dev/null
+quiet pulumi stack init local --non-interactive
+quiet pulumi up --stack local --yes --skip-preview --non-interactive --config-file "$work/program.yaml"
 n=$(pulumi stack export --stack local | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).deployment.resources;console.log(r.filter(x=>x.custom&&!x.type.startsWith("pulumi:providers:")).length)})')
 
 # The floor: n ConfigMaps through the same provider, TypeScript like the program.
 floor="$work/floor"
 mkdir -p "$floor"
 ln -s "$PWD/node_modules" "$floor/node_modules"
+printf '{"name":"eco2-floor","private":true}\n' >"$floor/package.json"
 printf 'name: eco2-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n' >"$floor/Pulumi.yaml"
 # Same runtime options as the program (tsconfig.pulumi.json: no type check at deploy time).
-printf '{"compilerOptions":{"strict":true,"noCheck":true,"target":"es2022","module":"commonjs","esModuleInterop":true,"skipLibCheck":true}}\n' >"$floor/tsconfig.json"
+printf '{"compilerOptions":{"strict":true,"noCheck":true,"target":"es2022","module":"commonjs","moduleResolution":"node","esModuleInterop":true,"skipLibCheck":true}}\n' >"$floor/tsconfig.json"
 cat >"$floor/index.ts" <<TS
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,7 +49,7 @@ import * as k8s from "@pulumi/kubernetes";
 const provider = new k8s.Provider("cluster", { kubeconfig: pulumi.secret(fs.readFileSync("$kubeconfig", "utf8")), enableServerSideApply: true });
 for (let i = 0; i < $n; i++) new k8s.core.v1.ConfigMap(\`floor-\${i}\`, { metadata: { name: \`floor-\${i}\`, namespace: "default" }, data: { i: String(i) } }, { provider });
 TS
-(cd "$floor" && pulumi stack init floor --non-interactive >/dev/null && pulumi up --stack floor --yes --skip-preview --non-interactive >/dev/null)
+(cd "$floor" && quiet pulumi stack init floor --non-interactive && quiet pulumi up --stack floor --yes --skip-preview --non-interactive)
 
 median_ms() { # <dir> <stack> [args...]: median of 3 previews, in ms
   local dir="$1" stack="$2" t=()
@@ -48,7 +57,7 @@ median_ms() { # <dir> <stack> [args...]: median of 3 previews, in ms
   for _ in 1 2 3; do
     local s e
     s=$(date +%s%N)
-    (cd "$dir" && pulumi preview --stack "$stack" --non-interactive --expect-no-changes "$@" >/dev/null)
+    (cd "$dir" && quiet pulumi preview --stack "$stack" --non-interactive --expect-no-changes "$@")
     e=$(date +%s%N)
     t+=($(((e - s) / 1000000)))
   done

@@ -60,6 +60,8 @@ describe("config", () => {
             ["unknown top-level key", () => ({ ...stackValues("local"), routes: [] }), "routes"],
             ["Istio version too old for v1 APIs and fromCookies", () => localWith("istio.version", "1.20.3"), "istio.version"],
             ["untested Istio version", () => localWith("istio.version", "1.31.0"), "istio.version"],
+            ["Istio minor between the checked releases", () => localWith("istio.version", "1.26.2"), "istio.version"],
+            ["ext-authz checks /x/* but not /x of a routed domain", () => setPath(clone(stackValues("prod")), "auth.extAuthz.providers[0].paths", ["/api/v1/scan/*", "/api/v1/chat*"]), "auth.extAuthz.providers[0].paths[0]"],
             ["malformed Istio version", () => localWith("istio.version", "latest"), "istio.version"],
             ["two CUSTOM providers before Istio 1.30", () => { const v = clone(stackValues("prod")); const p = (v.auth as any).extAuthz.providers; p.push({ ...p[0], name: "second" }); return v; }, "auth.extAuthz.providers"],
             ["auth without issuer", () => { const v = clone(stackValues("local")); delete (v.auth as any).issuer; return v; }, "auth.issuer"],
@@ -76,7 +78,8 @@ describe("config", () => {
             ["service port out of range", () => localWith("routing.domains[0].service.port", 70000), "routing.domains[0].service.port"],
             ["timeout without unit", () => localWith("routing.domains[0].timeout", "10"), "routing.domains[0].timeout"],
             ["join without the aws layer", () => localWith("layers.join", true), "layers.join"],
-            ["ALB below 100% without the legacy target group", () => { const v = clone(stackValues("prod")); delete (v.loadBalancer as any).cutover.legacyTargetGroupArn; return v; }, "loadBalancer.cutover.legacyTargetGroupArn"],
+            ["ALB below 100% with neither weighted DNS nor a legacy target group", () => { const v = clone(stackValues("prod")); delete (v.loadBalancer as any).cutover.dns; return v; }, "loadBalancer.cutover.dns"],
+            ["ALB with both weighted DNS and a weighted forward", () => setPath(clone(stackValues("prod")), "loadBalancer.cutover.legacyTargetGroupArn", "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/eco2-prod-legacy/0123456789abcdef"), "loadBalancer.cutover.legacyTargetGroupArn"],
             ["claim header that is the Authorization header", () => localWith("auth.claimHeaders", [{ claim: "sub", header: "authorization" }]), "auth.claimHeaders[0].header"],
             ["layers value not a boolean", () => localWith("layers.mesh", "yes"), "layers.mesh"],
             ["environment with capitals", () => localWith("environment", "Dev"), "environment"],
@@ -109,6 +112,25 @@ describe("config", () => {
         setPath(v, "istio.gateway.nodePorts.http", 80);
         const err = expectRejected(v, "loadBalancer.type");
         expect(err.problems.map((p) => p.path)).to.include.members(["loadBalancer.type", "mesh.mtlsMode", "istio.gateway.nodePorts.http"]);
+    });
+
+    it("reports schema, cross-key and file problems of one config together", () => {
+        // A schema error (bad enum), a cross-key error (a public path that opens a protected
+        // one) and a file error (no charts in istio.chartDir): all three in one run.
+        const v = devWith("mesh.mtlsMode", "STRICTER");
+        setPath(v, "auth.publicPaths", [...((stackValues("dev").auth as { publicPaths: string[] }).publicPaths), "/api/v1/scan*"]);
+        setPath(v, "istio.chartDir", "no-such-charts-dir");
+        const err = expectRejected(v, "mesh.mtlsMode");
+        const paths = err.problems.map((p) => p.path);
+        expect(paths).to.include("mesh.mtlsMode");
+        expect(paths.some((p) => /^auth\.(protectedPaths|publicPaths)\[\d+\]$/.test(p)), paths.join(", ")).to.equal(true);
+        expect(paths).to.include("istio.chartDir");
+    });
+
+    it("does not repeat a key the schema refused as a follow-on problem", () => {
+        // A bad kubeconfigPath is reported once, by the schema, not again as "kubeconfig missing".
+        const err = expectRejected(localWith("cluster.kubeconfigPath", 42), "cluster.kubeconfigPath", {});
+        expect(err.problems.map((p) => p.path)).to.deep.equal(["cluster.kubeconfigPath"]);
     });
 
     it("names the known keys when a key is misspelt", () => {

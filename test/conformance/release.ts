@@ -4,9 +4,10 @@ import * as YAML from "yaml";
 import Ajv, { ValidateFunction } from "ajv";
 import { CrdDocument, readCrdFile } from "../../stacks/istio/crds";
 import { ROOT } from "../harness";
+import { CONFORMANCE_ISTIO_VERSIONS } from "../../config/defaults";
 
-/** Releases the conformance tier checks: the plan's pin and the current release. */
-export const VERSIONS = ["1.24.1", "1.30.3"] as const;
+/** Releases the conformance tier checks (one list with the config's version guard). */
+export const VERSIONS = CONFORMANCE_ISTIO_VERSIONS;
 
 /** Where the real release files live: $ECO2_ISTIO_DATA/<version>/, default ../shared/data/istio/<version>/. */
 export function releaseDir(version: string): string {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import { REFERENCE_FILE, renderReference } from "../../scripts/config-reference";
+import { z } from "zod";
+import { REFERENCE_FILE, referenceSections, renderReference } from "../../scripts/config-reference";
 
 describe("docs/config-reference.md", () => {
     it("matches the config schema (run `npm run docs:config` after changing config/schema.ts)", () => {
@@ -16,14 +17,26 @@ describe("docs/config-reference.md", () => {
         }
         expect(text).to.contain("| `loadBalancer.type` | enum | `\"nlb\"` | `\"nlb\"`, `\"alb\"` |");
     });
+
+    it("gives every key a description and every leaf key an example (issue 9)", () => {
+        const rows = referenceSections().flatMap((s) => s.rows);
+        expect(rows.filter((r) => r.leaf).length).to.be.greaterThan(100);
+        expect(rows.filter((r) => r.description.trim() === "").map((r) => r.key), "keys without a .describe() in config/schema.ts").to.deep.equal([]);
+        expect(rows.filter((r) => r.leaf && r.example === undefined).map((r) => r.key), "leaf keys without an example: set one in a stack file or .meta({ examples }) in config/schema.ts").to.deep.equal([]);
+    });
+
+    it("refuses an example that the key's own schema rejects", () => {
+        const schema = z.strictObject({
+            probe: z.strictObject({ port: z.number().int().min(30000).optional().describe("a NodePort").meta({ examples: [80] }) }).prefault({}).describe("test section"),
+        });
+        expect(() => renderReference(schema)).to.throw(/example of probe\.port, 80, is refused/);
+    });
 });
 
 describe("Pulumi.yaml project config", () => {
     it("declares only keys of the schema, with Pulumi types that match", () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const YAML = require("yaml") as typeof import("yaml");
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { z } = require("zod") as typeof import("zod");
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { meshConfigSchema } = require("../../config/schema") as typeof import("../../config/schema");
         // eslint-disable-next-line @typescript-eslint/no-require-imports

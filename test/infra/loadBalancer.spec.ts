@@ -7,7 +7,9 @@ import { mockArn, mockId, recordInfra, T } from "./helpers";
 describe("infra: GatewayLoadBalancer (mocks)", () => {
     const dev = stackValues("dev") as any;
     const prod = stackValues("prod") as any;
-    const legacyTg: string = prod.loadBalancer.cutover.legacyTargetGroupArn;
+    // A target group attached to no other load balancer (AWS allows one per target group).
+    const legacyTg = "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/eco2-prod-legacy/0123456789abcdef";
+    const forwardCutover = (weight: number) => ({ "loadBalancer.cutover": { weight, legacyTargetGroupArn: legacyTg } });
 
     it("is one component with every child parented to it", async () => {
         const rec = await recordInfra("dev");
@@ -72,7 +74,7 @@ describe("infra: GatewayLoadBalancer (mocks)", () => {
         });
 
         it("ALB without HTTPS: port 80 carries the weighted forward itself", async () => {
-            const rec = await recordInfra("prod", { "loadBalancer.listeners": { http: true, https: false }, "loadBalancer.cutover.weight": 30 });
+            const rec = await recordInfra("prod", { "loadBalancer.listeners": { http: true, https: false }, ...forwardCutover(30) });
             const listeners = rec.ofType(T.listener);
             expect(listeners.map((l) => l.inputs.port)).to.deep.equal([80]);
             expect(listeners[0].inputs.defaultActions[0].forward.targetGroups.map((t: any) => t.weight)).to.deep.equal([30, 70]);
@@ -82,7 +84,7 @@ describe("infra: GatewayLoadBalancer (mocks)", () => {
     describe("cut-over (plan §5)", () => {
         for (const weight of [0, 50, 100]) {
             it(`ALB weight ${weight}: the HTTPS listener forwards ${weight}% to the Istio target group, the rest to the legacy Ingress`, async () => {
-                const rec = await recordInfra("prod", { "loadBalancer.cutover.weight": weight });
+                const rec = await recordInfra("prod", forwardCutover(weight));
                 const https = rec.ofType(T.listener).find((l) => l.inputs.port === 443)!;
                 expect(https.inputs.defaultActions).to.deep.equal([{
                     type: "forward",
@@ -103,6 +105,21 @@ describe("infra: GatewayLoadBalancer (mocks)", () => {
                 expect(legacy.inputs.weightedRoutingPolicies).to.deep.equal([{ weight: 100 - weight }]);
                 expect(istio.inputs.aliases).to.deep.equal([{ name: "gateway-lb-nlb.elb.ap-northeast-2.amazonaws.com", zoneId: "ZWKZPGTI48KDX", evaluateTargetHealth: true }]);
                 expect(legacy.inputs.aliases).to.deep.equal([{ name: dns.legacyDnsName, zoneId: dns.legacyZoneId, evaluateTargetHealth: true }]);
+            });
+
+            it(`ALB with cutover.dns, weight ${weight}: weighted Route53 aliases to the legacy ALB and this one; the listener forwards plainly`, async () => {
+                const rec = await recordInfra("prod", { "loadBalancer.cutover.weight": weight });
+                const dns = prod.loadBalancer.cutover.dns;
+                const records = rec.ofType(T.record);
+                const istio = records.find((r) => r.inputs.setIdentifier === "istio")!;
+                const legacy = records.find((r) => r.inputs.setIdentifier === "legacy")!;
+                expect(records).to.have.length(2);
+                expect(istio.inputs.weightedRoutingPolicies).to.deep.equal([{ weight }]);
+                expect(legacy.inputs.weightedRoutingPolicies).to.deep.equal([{ weight: 100 - weight }]);
+                expect(istio.inputs.aliases[0].name).to.equal("gateway-lb-alb.elb.ap-northeast-2.amazonaws.com");
+                expect(legacy.inputs.aliases).to.deep.equal([{ name: dns.legacyDnsName, zoneId: dns.legacyZoneId, evaluateTargetHealth: true }]);
+                const https = rec.ofType(T.listener).find((l) => l.inputs.port === 443)!;
+                expect(https.inputs.defaultActions).to.deep.equal([{ type: "forward", targetGroupArn: mockArn(rec.named("gateway-lb-tg-http")) }]);
             });
         }
 

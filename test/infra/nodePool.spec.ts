@@ -93,6 +93,26 @@ describe("infra: GatewayNodePool (mocks)", () => {
         });
     });
 
+    describe("pod network routing", () => {
+        it("encapsulated (default): no rule from the pod CIDR, source/destination check left on", async () => {
+            const rec = await recordInfra("dev");
+            const sg = mockId(rec.named("gateway-pool-sg"));
+            expect(rec.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sg && r.inputs.cidrIpv4 === "192.168.0.0/16")).to.have.length(0);
+            expect(rec.ofType("aws:ec2/instance:Instance").every((i) => i.inputs.sourceDestCheck === undefined)).to.equal(true);
+        });
+
+        it("native: the gateway nodes accept the pod network and forward pod addresses", async () => {
+            const rec = await recordInfra("dev", { "cluster.podNetworkRouting": "native", "cluster.podNetworkCidr": "10.244.0.0/16" });
+            const sg = mockId(rec.named("gateway-pool-sg"));
+            const pod = rec.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === sg && r.inputs.cidrIpv4 === "10.244.0.0/16");
+            expect(pod).to.have.length(1);
+            expect(pod[0].inputs.ipProtocol).to.equal("-1");
+            const nodes = rec.ofType("aws:ec2/instance:Instance");
+            expect(nodes.length).to.be.greaterThan(0);
+            expect(nodes.every((i) => i.inputs.sourceDestCheck === false)).to.equal(true);
+        });
+    });
+
     describe("IAM", () => {
         it("a role only EC2 can assume, with Session Manager only, and no admin or wildcard policy", async () => {
             const rec = await recordInfra("dev");

@@ -55,7 +55,9 @@ describe("stacks/auth", () => {
             const custom = prod.kind("AuthorizationPolicy").filter((r) => r.inputs.spec.action === "CUSTOM");
             expect(custom).to.have.length(1);
             expect(custom[0].inputs.spec.provider).to.deep.equal({ name: "auth-blacklist" });
-            expect(custom[0].inputs.spec.rules[0].to[0].operation.paths).to.include("/api/v1/scan/*");
+            const configured = (stackValues("prod").auth as any).extAuthz.providers[0].paths;
+            expect(custom[0].inputs.spec.rules[0].to[0].operation.paths).to.deep.equal(configured);
+            expect(configured).to.include("/api/v1/scan*");
         });
 
         it("allows more than one CUSTOM provider from Istio 1.30 on", async () => {
