@@ -2,7 +2,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { MeshSettings } from "./schema";
+import * as YAML from "yaml";
+import { arnRegion, MeshSettings } from "./schema";
+import { readCrdFile } from "../stacks/istio/crds";
 import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, SECRET_KEYS, SecretKey, TOP_LEVEL_KEYS, checkSettings, pathsOverlap } from "./validate";
 
 export * from "./schema";
@@ -30,6 +32,10 @@ export interface RawStackConfig {
     readonly secrets: Partial<Record<SecretKey, string>>;
     /** Keys set under the namespace that the program does not know. */
     readonly unknownKeys: string[];
+    /** Their values, for the message (a Map: a key may be `constructor` or `__proto__`). */
+    readonly unknownValues?: ReadonlyMap<string, unknown>;
+    /** `aws:region` of the stack, when set: the ARNs in the config must be of that region. */
+    readonly awsRegion?: string;
     /** Secret keys that were set as plain text. */
     readonly plainSecrets: SecretKey[];
     /** Ordinary keys stored as secrets (e.g. one value set with `--secret --path`). */
@@ -41,10 +47,13 @@ export function collectRaw(all: Record<string, string>, isSecret: (key: string) 
     const values: Record<string, unknown> = {};
     const secrets: Partial<Record<SecretKey, string>> = {};
     const unknownKeys: string[] = [];
+    const unknownValues = new Map<string, unknown>();
     const plainSecrets: SecretKey[] = [];
     const secretValues: string[] = [];
+    let awsRegion: string | undefined;
     for (const [fullKey, text] of Object.entries(all)) {
         const [ns, key] = fullKey.split(":", 2);
+        if (fullKey === "aws:region") awsRegion = text;
         if (ns !== CONFIG_NAMESPACE) continue;
         if ((SECRET_KEYS as readonly string[]).includes(key)) {
             secrets[key as SecretKey] = text;
@@ -54,9 +63,10 @@ export function collectRaw(all: Record<string, string>, isSecret: (key: string) 
             if (isSecret(fullKey)) secretValues.push(key);
         } else {
             unknownKeys.push(key);
+            unknownValues.set(key, isSecret(fullKey) ? "<hidden>" : parseValue(text));
         }
     }
-    return { values, secrets, unknownKeys, plainSecrets, secretValues };
+    return { values, secrets, unknownKeys, unknownValues, plainSecrets, secretValues, awsRegion };
 }
 
 function parseValue(text: string): unknown {
@@ -77,7 +87,7 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
     for (const key of raw.unknownKeys) {
         problems.push({
             path: key,
-            value: raw.values[key],
+            value: raw.unknownValues?.get(key),
             reason: "is not a known key",
             fix: `remove it (known keys: ${[...TOP_LEVEL_KEYS, ...SECRET_KEYS].join(", ")})`,
         });
@@ -100,7 +110,13 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
         });
     }
     const checked = checkSettings(raw.values);
-    problems.push(...checked.problems);
+    // A key stored with --secret is refused above; its own problems must not print its value.
+    const hidden = raw.secretValues ?? [];
+    problems.push(
+        ...checked.problems.map((p) =>
+            hidden.some((k) => pathsOverlap(k, p.path)) ? { ...p, value: "<hidden>", reason: "is invalid (details hidden: the key is stored as a secret)" } : p,
+        ),
+    );
     // The file and secret checks below also run on a config the schema refused (on its
     // repaired form), so one run reports everything; keys the schema refused are skipped.
     const settings = checked.settings ?? checked.partial;
@@ -110,32 +126,53 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
     const clusterLayers = settings.layers.istio || settings.layers.mesh || settings.layers.routing || settings.layers.auth || settings.layers.observability || settings.layers.join;
     let kubeconfig: pulumi.Output<string> | undefined;
     if (raw.secrets.kubeconfig) {
+        const shape = kubeconfigProblem(raw.secrets.kubeconfig);
+        if (shape) problems.push({ path: "kubeconfig", value: "<hidden>", reason: shape, fix: "run: pulumi config set --secret kubeconfig < admin.conf (the kubeconfig file itself)" });
         kubeconfig = pulumi.secret(raw.secrets.kubeconfig);
     } else if (refused("cluster.kubeconfigPath")) {
         // Already reported by the schema.
     } else if (settings.cluster.kubeconfigPath) {
         const file = path.resolve(rootDir, expandHome(settings.cluster.kubeconfigPath));
-        if (fs.existsSync(file)) {
-            kubeconfig = pulumi.secret(fs.readFileSync(file, "utf8"));
+        const problem = fileProblem(file);
+        const text = problem ? undefined : fs.readFileSync(file, "utf8");
+        const shape = text === undefined ? undefined : kubeconfigProblem(text);
+        if (problem || shape) {
+            problems.push({ path: "cluster.kubeconfigPath", value: settings.cluster.kubeconfigPath, reason: `${problem ?? shape} (${file})`, fix: "point it at an existing kubeconfig, or set the secret kubeconfig key" });
         } else {
-            problems.push({ path: "cluster.kubeconfigPath", value: settings.cluster.kubeconfigPath, reason: `names a file that does not exist (${file})`, fix: "point it at an existing kubeconfig, or set the secret kubeconfig key" });
+            kubeconfig = pulumi.secret(text!);
         }
     } else if (clusterLayers) {
         problems.push({ path: "kubeconfig", value: undefined, reason: "is required for the cluster layers (the program never falls back to the ambient kubeconfig)", fix: "run: pulumi config set --secret kubeconfig < admin.conf, or set cluster.kubeconfigPath" });
+    }
+    if (raw.secrets.sshPrivateKey && !/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(raw.secrets.sshPrivateKey)) {
+        problems.push({ path: "sshPrivateKey", value: "<hidden>", reason: "does not hold a private key (no -----BEGIN … PRIVATE KEY----- block)", fix: "run: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519 (the private key file, not the .pub)" });
     }
     if (settings.layers.join && !raw.secrets.sshPrivateKey && !refused("layers.join")) {
         problems.push({ path: "sshPrivateKey", value: undefined, reason: "is required with layers.join", fix: "run: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519" });
     }
     if (settings.layers.istio && settings.istio.crds.source === "file" && !refused("istio.crds", "istio.version")) {
         const file = crdFilePath(settings, rootDir);
-        if (!fs.existsSync(file)) {
-            problems.push({ path: "istio.crds.file", value: settings.istio.crds.file, reason: `names no file (looked for ${file})`, fix: `point it at crd-all.gen.yaml of Istio ${settings.istio.version}, or set istio.crds.source=chart` });
+        const problem = fileProblem(file) ?? crdFileProblem(file);
+        if (problem) {
+            problems.push({ path: "istio.crds.file", value: settings.istio.crds.file, reason: `${problem} (looked for ${file})`, fix: `point it at crd-all.gen.yaml of Istio ${settings.istio.version}, or set istio.crds.source=chart` });
         }
     }
     if (settings.istio.chartDir && !refused("istio.chartDir")) {
         const dir = path.resolve(rootDir, expandHome(settings.istio.chartDir));
-        const missing = ["base", "istiod", "gateway"].filter((c) => !fs.existsSync(path.join(dir, c, "Chart.yaml")));
+        const charts = ["base", "istiod", "gateway"];
+        const missing = charts.filter((c) => fileProblem(path.join(dir, c, "Chart.yaml")) !== undefined);
         if (missing.length > 0) problems.push({ path: "istio.chartDir", value: settings.istio.chartDir, reason: `lacks the chart(s) ${missing.join(", ")} (no Chart.yaml in ${dir})`, fix: `run: helm pull istio/<chart> --version ${settings.istio.version} --untar -d <dir> for each chart` });
+        // A local chart installs whatever is on disk, whatever version the release records.
+        for (const c of charts.filter((x) => !missing.includes(x))) {
+            const version = chartVersion(path.join(dir, c, "Chart.yaml"));
+            if (version !== settings.istio.version) problems.push({ path: "istio.chartDir", value: settings.istio.chartDir, reason: `holds the ${c} chart at version ${version ?? "(none)"}, but istio.version is ${settings.istio.version}`, fix: `unpack the ${settings.istio.version} charts there (helm pull istio/${c} --version ${settings.istio.version} --untar), or pin istio.version to the charts' version` });
+        }
+    }
+    if (raw.awsRegion && settings.layers.aws) {
+        const arns: [string, string | undefined][] = [["loadBalancer.certificateArn", settings.loadBalancer.certificateArn], ["loadBalancer.cutover.legacyTargetGroupArn", settings.loadBalancer.cutover.legacyTargetGroupArn]];
+        for (const [key, arn] of arns) {
+            if (arn && !refused(key) && arnRegion(arn) !== raw.awsRegion) problems.push({ path: key, value: arn, reason: `is in region ${arnRegion(arn)}, but the stack deploys to aws:region ${raw.awsRegion}; a load balancer uses resources of its own region only`, fix: `use the ARN from ${raw.awsRegion}, or correct aws:region` });
+        }
     }
     if (problems.length > 0 || !checked.settings) throw new ConfigError(problems);
 
@@ -147,6 +184,57 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
         },
         rootDir,
     };
+}
+
+/** Why `file` cannot be read as a file, or undefined when it can. */
+function fileProblem(file: string): string | undefined {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch {
+        return "names a file that does not exist";
+    }
+    if (!stat.isFile()) return "names a directory or special file, not a file";
+    try {
+        fs.accessSync(file, fs.constants.R_OK);
+    } catch {
+        return "names a file this user cannot read";
+    }
+    return undefined;
+}
+
+/** Why a kubeconfig text is not one, or undefined; never quotes the text (it holds credentials). */
+function kubeconfigProblem(text: string): string | undefined {
+    let doc: unknown;
+    try {
+        doc = YAML.parse(text);
+    } catch {
+        return "is not YAML, so not a kubeconfig";
+    }
+    const d = doc as { clusters?: unknown; users?: unknown } | null;
+    if (!d || typeof d !== "object" || !Array.isArray(d.clusters) || d.clusters.length === 0 || !Array.isArray(d.users)) return "is not a kubeconfig (no clusters and users lists)";
+    return undefined;
+}
+
+function crdFileProblem(file: string): string | undefined {
+    try {
+        const crds = readCrdFile(file);
+        const foreign = crds.find((c) => !String(c.spec?.group ?? "").endsWith("istio.io"));
+        if (foreign) return `holds a CustomResourceDefinition of group ${String(foreign.spec?.group)}, not only Istio's`;
+        if (!crds.some((c) => c.spec?.names?.kind === "VirtualService")) return "lacks Istio's networking CRDs (no VirtualService)";
+        return undefined;
+    } catch (e) {
+        return `is not a CRD file: ${(e as Error).message.split("\n")[0].slice(0, 200)}`;
+    }
+}
+
+function chartVersion(file: string): string | undefined {
+    try {
+        const v = (YAML.parse(fs.readFileSync(file, "utf8")) as { version?: unknown } | null)?.version;
+        return typeof v === "string" ? v : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /**

@@ -83,8 +83,27 @@ const headerName = z
 const awsId = (prefix: string) =>
     z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), { error: `must be an AWS id like ${prefix}-0123456789abcdef0` });
 
-const arn = (service: string) =>
-    z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), { error: `must be an ${service} ARN (arn:aws:${service}:…)` });
+const ARN_HEAD = "^arn:aws(-[a-z]+)*:";
+const ARN_REGION_ACCOUNT = ":[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:";
+const ACM_CERTIFICATE = new RegExp(`${ARN_HEAD}acm${ARN_REGION_ACCOUNT}certificate/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$`);
+const ELB_TARGET_GROUP = new RegExp(`${ARN_HEAD}elasticloadbalancing${ARN_REGION_ACCOUNT}targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`);
+
+/** The region field of an ARN (`arn:partition:service:region:account:resource`). */
+export function arnRegion(arn: string): string {
+    return arn.split(":")[3] ?? "";
+}
+
+// Istio's DestinationRule counters are int32 (the CRD says `format: int32`); a larger number is
+// refused by the API server after the layers before it have been applied.
+const INT32_MAX = 2_147_483_647;
+const int32Count = (min: number) =>
+    z.number().int().min(min).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (the Istio field is a 32-bit integer)` });
+
+/** Lifetime of a kubeadm bootstrap token: "0" would never expire, so at least a minute, at most kubeadm's default day. */
+export const joinTokenTtl = z
+    .string()
+    .regex(/^[1-9]\d*(m|h)$/, { error: 'must be a duration in minutes or hours such as "30m" (a zero TTL makes a token that never expires)' })
+    .refine((v) => durationMs(v) >= 60_000 && durationMs(v) <= 86_400_000, { error: "must be between 1m and 24h: the token is for one join, and kubeadm's own default is 24h" });
 
 const k8sVersion = z.string().regex(/^1\.[1-9]\d\.(0|[1-9]\d{0,2})$/, { error: 'must be a Kubernetes version such as "1.31.4"' });
 
@@ -151,7 +170,10 @@ export const gatewayNodesSchema = z
         sshCidrs: z.array(cidr).default([]).describe("CIDRs allowed to SSH to the nodes (never 0.0.0.0/0)."),
         rootVolumeGb: z.number().int().min(20).max(1000).default(30).describe("Encrypted gp3 root volume size."),
         imdsHopLimit: z.number().int().min(1).max(3).default(d.DEFAULT_IMDS_HOP_LIMIT).describe("IMDSv2 PUT response hop limit."),
-        labels: labels.prefault({ ...d.DEFAULT_GATEWAY_NODE_LABELS }).describe("Labels the join puts on the nodes; the gateway pods select them."),
+        labels: labels
+            .refine((l) => Object.keys(l).length > 0, { error: "must hold at least one label: the gateway pods select the nodes by it, and without one they may run on any node" })
+            .prefault({ ...d.DEFAULT_GATEWAY_NODE_LABELS })
+            .describe("Labels the join puts on the nodes; the gateway pods select them."),
         taint: z
             .strictObject({
                 key: labelKey.describe("Taint key; the gateway pods' toleration names the same key."),
@@ -177,7 +199,7 @@ export const gatewayNodesSchema = z
             })
             .prefault({})
             .describe("SSH connection for the join; the private key is the secret `sshPrivateKey`."),
-        joinTokenTtl: z.string().regex(/^\d+(m|h)$/, { error: 'must be a duration in minutes or hours such as "30m"' }).default(d.DEFAULT_JOIN_TOKEN_TTL).describe("Lifetime of the bootstrap token a join creates."),
+        joinTokenTtl: joinTokenTtl.default(d.DEFAULT_JOIN_TOKEN_TTL).describe("Lifetime of the bootstrap token a join creates."),
         drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "5m"' }).default(infraDefaults.DEFAULT_DRAIN_TIMEOUT).describe("How long removing a node may take to evict its pods (kubectl drain --timeout) before the delete fails and the node stays."),
         ssmAccess: z.boolean().default(true).describe("Attach AmazonSSMManagedInstanceCore to the node role, so operators can reach a node by Session Manager when SSH is not possible."),
     })
@@ -196,7 +218,7 @@ export const loadBalancerSchema = z
             })
             .prefault({})
             .describe("Which listeners the load balancer has; at least one."),
-        certificateArn: arn("acm").optional().describe("ACM certificate for HTTPS/TLS. Required when listeners.https is on."),
+        certificateArn: z.string().regex(ACM_CERTIFICATE, { error: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)" }).optional().describe("ACM certificate for HTTPS/TLS. Required when listeners.https is on."),
         sslPolicy: z.string().regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, { error: "must be an ELB security policy name (ELBSecurityPolicy-…)" }).default("ELBSecurityPolicy-TLS13-1-2-2021-06").describe("TLS policy of the HTTPS/TLS listener."),
         deletionProtection: z.boolean().default(false).describe("Refuse deletion of the load balancer (prod)."),
         accessLogs: z
@@ -216,7 +238,9 @@ export const loadBalancerSchema = z
         cutover: z
             .strictObject({
                 weight: z.number({ error: "must be a number 0-100" }).int().min(0, { error: "must be 0-100" }).max(100, { error: "must be 0-100" }).default(100).describe("Percent of traffic sent to the Istio gateway; 0 = all legacy (rollback), 100 = migration complete."),
-                legacyTargetGroupArn: arn("elasticloadbalancing")
+                legacyTargetGroupArn: z
+                    .string()
+                    .regex(ELB_TARGET_GROUP, { error: "must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)" })
                     .optional()
                     .describe("ALB: target group that serves the legacy Ingress, weighted against the gateway's in the new ALB's listener. A target group can belong to one load balancer only, so it must not be attached to the legacy ALB (see docs/troubleshooting.md).")
                     .meta({ examples: ["arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/eco2-prod-legacy/0123456789abcdef"] }),
@@ -348,15 +372,15 @@ const domain = z.strictObject({
         .describe("Retry policy of the domain's routes."),
     connectionPool: z
         .strictObject({
-            maxConnections: z.number().int().min(1).default(100).describe("Most TCP connections each calling proxy opens to the Service."),
-            http1MaxPendingRequests: z.number().int().min(1).default(100).describe("Most requests each calling proxy queues while waiting for a connection."),
-            http2MaxRequests: z.number().int().min(1).default(1000).describe("Most requests in flight from each calling proxy to the Service."),
+            maxConnections: int32Count(1).default(100).describe("Most TCP connections each calling proxy opens to the Service."),
+            http1MaxPendingRequests: int32Count(1).default(100).describe("Most requests each calling proxy queues while waiting for a connection."),
+            http2MaxRequests: int32Count(1).default(1000).describe("Most requests in flight from each calling proxy to the Service."),
         })
         .prefault({})
         .describe("Connection limits of the domain's DestinationRule."),
     outlierDetection: z
         .strictObject({
-            consecutive5xxErrors: z.number().int().min(1).default(5).describe("5xx answers in a row that eject an endpoint from the pool."),
+            consecutive5xxErrors: int32Count(1).default(5).describe("5xx answers in a row that eject an endpoint from the pool."),
             interval: duration.default("30s").describe("How often the endpoints are checked for ejection."),
             baseEjectionTime: duration.default("30s").describe("Length of a first ejection; an endpoint ejected again stays out longer each time."),
             maxEjectionPercent: z.number().int().min(0).max(100).default(50).describe("Most of the Service's endpoints ejected at once, in percent."),
@@ -405,7 +429,9 @@ export const routingSchema = z
 const rolePath = z.strictObject({
     paths: z.array(istioPath).min(1).describe("Paths that need the claim value (Istio path syntax); they need a valid token too."),
     claim: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: "must be a claim name (letters, digits, _ . -, at most 63)" }).default("role").describe("JWT claim that is checked."),
-    values: z.array(z.string().min(1)).min(1, { error: "must name at least one allowed claim value" }).describe("Allowed values of the claim; a request with another value, or without the claim, is denied."),
+    values: z
+        .array(z.string().min(1).regex(/^[^*]+$/, { error: 'must be a literal claim value: Istio reads "*" in a claim value as a wildcard (any value, or a prefix or suffix)' }))
+        .min(1, { error: "must name at least one allowed claim value" }).describe("Allowed values of the claim; a request with another value, or without the claim, is denied."),
 });
 
 const extAuthzProvider = z.strictObject({
@@ -457,6 +483,10 @@ export const authSchema = z
             .strictObject({
                 enabled: z.boolean().default(false).describe("Declare the providers in istiod's meshConfig and create their CUSTOM AuthorizationPolicies; needs at least one provider."),
                 providers: z.array(extAuthzProvider).default([]).describe("The ext-authz providers; each gets one CUSTOM AuthorizationPolicy for its paths."),
+                meshConfigOutside: z
+                    .boolean()
+                    .default(false)
+                    .describe("The providers are declared in the meshConfig of an istiod this stack does not install (layers.istio or istio.releases.istiod off). Without a declaration Istio denies every request the CUSTOM policy covers, so this must be said, not assumed."),
             })
             .prefault({})
             .describe("ext-authz (CUSTOM) providers, e.g. the auth-api token blacklist."),
@@ -466,7 +496,12 @@ export const authSchema = z
 export const observabilitySchema = z
     .strictObject({
         accessLogs: z.boolean().default(true).describe("Envoy access logs (JSON) via the Telemetry API."),
-        accessLogFilter: z.string().optional().describe("CEL filter for access logs, e.g. response.code >= 400.").meta({ examples: ["response.code >= 400"] }),
+        accessLogFilter: z
+            .string()
+            .min(1)
+            .max(1000, { error: "must be at most 1000 characters" })
+            .regex(/^[^\x00-\x1f\x7f]*$/, { error: "must be one line without control characters (a CEL expression)" })
+            .optional().describe("CEL filter for access logs, e.g. response.code >= 400.").meta({ examples: ["response.code >= 400"] }),
     })
     .describe("Telemetry.");
 

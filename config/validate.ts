@@ -32,21 +32,38 @@ export class ConfigError extends Error {
 }
 
 export function formatProblem(p: ConfigProblem): string {
-    return `${CONFIG_NAMESPACE}:${p.path} ${p.reason} (got ${showValue(p.value)}). Fix: ${p.fix}`;
+    return `${CONFIG_NAMESPACE}:${bounded(p.path, 200)} ${safeText(p.reason)} (got ${showValue(p.value)}). Fix: ${safeText(p.fix)}`;
 }
 
-const KEY_MATERIAL = /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*apiVersion:\s*v1\s+(?:[\s\S]*\n)?kind:\s*Config\b/m;
+const KEY_MATERIAL = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|^\s*apiVersion:\s*v1\s+(?:[\s\S]*\n)?kind:\s*Config\b|^\s*(token|client-key-data|client-certificate-data):\s*\S/m;
+const HIDDEN = "<something that looks like a private key or kubeconfig: set it only with pulumi config set --secret>";
+
+/**
+ * Reasons and fixes quote paths and values (a file name, a prefix): a secret pasted into such
+ * a key must not come back in the message, and a huge value must not become a huge message.
+ */
+function safeText(text: string): string {
+    if (!KEY_MATERIAL.test(text)) return bounded(text, 600);
+    const masked = text.replace(/\([^()]*\)|"[^"]*"/g, (m) => (KEY_MATERIAL.test(m) ? `(${HIDDEN})` : m));
+    return KEY_MATERIAL.test(masked) ? `is refused; the message would quote ${HIDDEN.slice(1, -1)}` : bounded(masked, 600);
+}
+
+function bounded(text: string, max: number): string {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
 
 /** A short, safe rendering of a config value: bounded in size and depth, key material hidden. */
 export function showValue(v: unknown): string {
     if (v === undefined) return "nothing";
+    if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+    if (typeof v === "function") return "a function";
     let text: string;
     try {
         text = JSON.stringify(truncate(v, 4)) ?? String(v);
     } catch {
         text = String(v);
     }
-    if (KEY_MATERIAL.test(typeof v === "string" ? v : text)) return "<something that looks like a private key or kubeconfig: set it only with pulumi config set --secret>";
+    if (KEY_MATERIAL.test(typeof v === "string" ? v : text)) return HIDDEN;
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -182,7 +199,6 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
     });
 
     const domainNames = new Set<string>();
-    const routes = new Map<string, string>();
     s.routing.domains.forEach((dm, i) => {
         if (domainNames.has(dm.name)) add(`routing.domains[${i}].name`, dm.name, "is used by another domain", "give each domain its own name");
         domainNames.add(dm.name);
@@ -190,9 +206,6 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
         if (hosts.length === 0) add(`routing.domains[${i}].hosts`, undefined, "is empty and routing.gateway.hosts is empty too", "set routing.gateway.hosts (or hosts on the domain)");
         for (const h of hosts) {
             if (!hostMatchesAny(h, s.routing.gateway.hosts)) add(`routing.domains[${i}].hosts`, h, `is not served by the Gateway (routing.gateway.hosts: ${JSON.stringify(s.routing.gateway.hosts)}); the route would never match (IST0132)`, "add the host to routing.gateway.hosts");
-            const key = `${h}${dm.pathPrefix}`;
-            if (routes.has(key)) add(`routing.domains[${i}].pathPrefix`, dm.pathPrefix, `claims ${key} already claimed by domain ${routes.get(key)} (IST0109)`, "give each domain its own path prefix per host");
-            routes.set(key, dm.name);
         }
         if (layers.mesh && !nsNames.has(dm.namespace)) add(`routing.domains[${i}].namespace`, dm.namespace, "is not a mesh namespace, so its pods get no sidecar (IST0102)", `add {name: ${dm.namespace}} to mesh.namespaces`);
         if (dm.canary && !dm.canary.header && !dm.canary.cookie && dm.canary.weight === 0) add(`routing.domains[${i}].canary`, dm.canary, "sends no traffic to the canary (no header, no cookie, weight 0)", "set canary.header, canary.cookie or canary.weight");
@@ -211,6 +224,11 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
         s.auth.protectedPaths.forEach((p, i) => {
             if (publicSet.has(p)) add(`auth.protectedPaths[${i}]`, p, "is also in auth.publicPaths", "keep the path in one list");
         });
+        s.auth.rolePaths.forEach((r, i) =>
+            r.paths.forEach((p, j) => {
+                if (publicSet.has(p)) add(`auth.rolePaths[${i}].paths[${j}]`, p, "is also in auth.publicPaths", "keep the path in one list");
+            }),
+        );
         const headers = new Set<string>();
         s.auth.claimHeaders.forEach((c, i) => {
             if (headers.has(c.header)) add(`auth.claimHeaders[${i}].header`, c.header, "is used by another claim", "give each claim its own header");
@@ -239,7 +257,7 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
             }
         });
     }
-    out.push(...namespaceChecks(s), ...serviceChecks(s), ...pathChecks(s));
+    out.push(...namespaceChecks(s), ...serviceChecks(s), ...pathChecks(s), ...routeConflicts(s), ...listDuplicates(s), ...extAuthzChecks(s));
     if (s.cluster.podNetworkRouting === "native" && Number(s.cluster.podNetworkCidr.split("/")[1]) < 8) {
         add("cluster.podNetworkCidr", s.cluster.podNetworkCidr, "is wider than a /8; with podNetworkRouting native the gateway nodes accept every protocol from it", "set the cluster's real pod CIDR (kubeadm --pod-network-cidr, e.g. 192.168.0.0/16)");
     }
@@ -326,13 +344,115 @@ function pathChecks(s: MeshSettings): ConfigProblem[] {
         if (hit) out.push({ path: `auth.publicPaths[${i}]`, value: q, reason: `opens every protected path ending in "${q.slice(1)}" (it overlaps ${hit[1]} "${hit[0]}")`, fix: "list the public paths by their prefix or exact path instead" });
     });
     if (!s.layers.routing) return out;
+    // A public path that covers everything below a protected domain's prefix opens the domain:
+    // only login/health-style paths inside a protected domain may be public.
+    s.auth.publicPaths.forEach((q, i) => {
+        for (const d of s.routing.domains) {
+            const below = routedPathPatterns(d.pathPrefix).find((p) => p.endsWith("*"))!;
+            const guard = guarded.find(([p]) => patternCovers(p, below));
+            if (guard && q !== guard[0] && patternCovers(q, below)) {
+                out.push({ path: `auth.publicPaths[${i}]`, value: q, reason: `opens every path below domain ${d.name}'s prefix ${d.pathPrefix} (${below}), which ${guard[1]} "${guard[0]}" protects`, fix: "list only the open endpoints (e.g. the login or health path) as public, or remove the domain from the protected paths if all of it is meant to be open" });
+                break;
+            }
+        }
+    });
     const decided = [...guarded.map(([p]) => p), ...s.auth.publicPaths];
     s.routing.domains.forEach((d, i) => {
         for (const routed of routedPathPatterns(d.pathPrefix)) {
             if (!decided.some((p) => patternCovers(p, routed))) {
-                out.push({ path: `routing.domains[${i}].pathPrefix`, value: d.pathPrefix, reason: `routes ${routed} to ${d.service.name}, but no auth.protectedPaths, auth.rolePaths or auth.publicPaths entry covers it`, fix: `add "${d.pathPrefix.replace(/\/$/, "")}*" to auth.protectedPaths (or to auth.publicPaths if it is meant to be open)` });
+                out.push({ path: `routing.domains[${i}].pathPrefix`, value: d.pathPrefix, reason: `routes ${routed} to ${d.service.name}, but no auth.protectedPaths, auth.rolePaths or auth.publicPaths entry covers it`, fix: `add "${d.pathPrefix.endsWith("/") ? d.pathPrefix : `${d.pathPrefix}/`}*" and "${d.pathPrefix}" (or "${d.pathPrefix === "/" ? "/*" : `${d.pathPrefix}*`}") to auth.protectedPaths, or to auth.publicPaths if it is meant to be open` });
                 break;
             }
+        }
+    });
+    return out;
+}
+
+/**
+ * Two domains whose prefixes are equal or nested on one host put two VirtualServices on the same
+ * paths; Istio merges them in creation order, so one silently shadows the other (IST0109). A
+ * prefix owns itself and everything below it on segment boundaries (`/a` and `/a/…`, as the
+ * routes match), so `/api/v1/auth` and `/api/v1/auth/` are the same claim. Linear in the number
+ * of domains: each prefix looks up its own ancestors only.
+ */
+function routeConflicts(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    if (!s.layers.routing) return out;
+    const owner = new Map<string, number>();
+    const claims: { i: number; host: string; norm: string }[] = [];
+    s.routing.domains.forEach((dm, i) => {
+        const norm = dm.pathPrefix.replace(/\/+$/, "");
+        for (const host of new Set(dm.hosts ?? s.routing.gateway.hosts)) {
+            const key = `${host}|${norm}`;
+            const j = owner.get(key);
+            if (j !== undefined && j !== i) {
+                out.push({ path: `routing.domains[${i}].pathPrefix`, value: dm.pathPrefix, reason: `claims ${host}${norm || "/"} already claimed by domain ${s.routing.domains[j].name} (IST0109)`, fix: "give each domain its own path prefix per host" });
+                continue;
+            }
+            owner.set(key, i);
+            claims.push({ i, host, norm });
+        }
+    });
+    for (const { i, host, norm } of claims) {
+        const segments = norm.split("/");
+        for (let k = segments.length - 1; k >= 1; k--) {
+            const ancestor = segments.slice(0, k).join("/");
+            const j = owner.get(`${host}|${ancestor}`);
+            if (j === undefined || j === i) continue;
+            const a = s.routing.domains[j];
+            out.push({ path: `routing.domains[${i}].pathPrefix`, value: s.routing.domains[i].pathPrefix, reason: `lies inside domain ${a.name}'s prefix ${a.pathPrefix} on ${host}: both VirtualServices match these paths and Istio merges them in creation order, so one silently shadows the other (IST0109)`, fix: `give the domains disjoint prefixes, or route ${s.routing.domains[i].pathPrefix} inside domain ${a.name}` });
+            break;
+        }
+    }
+    return out;
+}
+
+/** A list that names one thing twice becomes two identical AWS rules (refused half-way through an apply) or a silent no-op. */
+function listDuplicates(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const lists: [string, readonly unknown[]][] = [
+        ["gatewayNodes.sshCidrs", s.gatewayNodes.sshCidrs],
+        ["gatewayNodes.subnetIds", s.gatewayNodes.subnetIds],
+        ["loadBalancer.subnetIds", s.loadBalancer.subnetIds],
+        ["loadBalancer.ingressCidrs", s.loadBalancer.ingressCidrs],
+        ["cluster.workerSecurityGroupIds", s.cluster.workerSecurityGroupIds],
+        ["cluster.cniRules", s.cluster.cniRules.map((r) => (r.protocol === "4" || r.protocol === "all" ? r.protocol : `${r.protocol}:${r.fromPort}-${r.toPort}`))],
+        ["auth.publicPaths", s.auth.publicPaths],
+        ["auth.protectedPaths", s.auth.protectedPaths],
+        ["auth.audiences", s.auth.audiences],
+    ];
+    for (const [key, list] of lists) {
+        const first = new Map<string, number>();
+        list.forEach((v, i) => {
+            const k = JSON.stringify(v);
+            const j = first.get(k);
+            if (j !== undefined) out.push({ path: `${key}[${i}]`, value: v, reason: `repeats ${key}[${j}]`, fix: "list each entry once (AWS refuses duplicate security-group rules half-way through an apply)" });
+            else first.set(k, i);
+        });
+    }
+    return out;
+}
+
+/**
+ * ext-authz: the CUSTOM policy's provider must be declared in the mesh config of the istiod that
+ * serves the gateway, or Istio denies every request the policy covers (istio/istio#40944); and
+ * the gateway sends every covered request's headers (cookie, Authorization) to the provider
+ * over plaintext gRPC, so it must be a Service inside the cluster.
+ */
+function extAuthzChecks(s: MeshSettings): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    const ext = s.auth.extAuthz;
+    if (!s.layers.auth || !ext.enabled) return out;
+    const istiodHere = s.layers.istio && s.istio.releases.istiod;
+    if (!istiodHere && !ext.meshConfigOutside) {
+        out.push({ path: "auth.extAuthz.enabled", value: true, reason: `creates CUSTOM policies for ${ext.providers.map((p) => p.name).join(", ") || "its providers"}, but this stack installs no istiod (layers.istio or istio.releases.istiod is off), so no mesh config declares them and Istio would deny every covered request`, fix: "turn layers.istio and istio.releases.istiod on, or declare the providers in your istiod's meshConfig.extensionProviders and set auth.extAuthz.meshConfigOutside=true" });
+    }
+    if (istiodHere && ext.meshConfigOutside) {
+        out.push({ path: "auth.extAuthz.meshConfigOutside", value: true, reason: "is set, but this stack installs istiod and declares the providers in its mesh config itself", fix: "remove it (it is only for an istiod this stack does not install)" });
+    }
+    ext.providers.forEach((p, i) => {
+        if (!/\.svc(\.cluster\.local)?$/.test(p.service)) {
+            out.push({ path: `auth.extAuthz.providers[${i}].service`, value: p.service, reason: "is not a Service inside the cluster; the gateway would send every covered request's cookie and Authorization header to it over plaintext gRPC", fix: "use the authz Service's cluster-local name, e.g. auth-api.auth.svc.cluster.local" });
         }
     });
     return out;

@@ -62,3 +62,10 @@ export const MIN_KUBERNETES_MINOR = 24;
 
 /** kubeadm's JoinConfiguration v1beta4 is served from 1.31 on (v1beta3 is deprecated there). */
 export const KUBEADM_V1BETA4_MINOR = 31;
+
+/**
+ * The widest SSH source range accepted. A /8 is already sixteen million addresses; anything
+ * wider is the internet in a few pieces (0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0), so config and
+ * the policy pack refuse it.
+ */
+export const MIN_SSH_PREFIX = 8;

@@ -100,7 +100,16 @@ launch() { # <name> <binary> <args...>: detached, logged, pid recorded
   # setsid: the processes outlive this script and a Ctrl-C in the caller's
   # terminal; 'stop' ends them by recorded PID.
   setsid "$@" >"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$CLUSTER_DIR/pids/$name.pid"
+  local pid=$!
+  echo "$pid" >"$CLUSTER_DIR/pids/$name.pid"
+  # Until the forked shell has exec'd the binary, /proc/<pid>/cmdline is still this script's,
+  # and 'alive' would call the component dead (seen on a loaded CI machine): wait for the exec.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    alive "$name" && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
 }
 
 wait_ready() {

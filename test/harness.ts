@@ -20,7 +20,7 @@ export const STACKS = ["local", "dev", "prod"] as const;
 
 /** Stand-ins for the secret keys a real stack sets with `pulumi config set --secret`. */
 export const FAKE_SECRETS = {
-    kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\n# fake-kubeconfig-for-tests\n",
+    kubeconfig: "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster: { server: https://127.0.0.1:6443 }\nusers:\n- name: admin\n  user: { token: fake-kubeconfig-for-tests }\n",
     sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake-key-for-tests\n-----END OPENSSH PRIVATE KEY-----\n",
 };
 

@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { ConfigError } from "../../config";
 import { patternCovers, patternsOverlap } from "../../config/paths";
 import { labelScript } from "../../infra/joinScripts";
@@ -9,10 +12,10 @@ import { collectRaw, resolveStackConfig } from "../../config";
 // Hostile or careless input found by review: each kind of fault is refused before any resource
 // exists, with the key named, or can no longer reach a resource.
 
-function rejects(values: Record<string, unknown>, key: string, why?: RegExp): string {
+function rejects(values: Record<string, unknown>, key: string, why?: RegExp, secrets?: Parameters<typeof configFor>[1]): string {
     let err: unknown;
     try {
-        configFor(values);
+        configFor(values, secrets);
     } catch (e) {
         err = e;
     }
@@ -181,4 +184,166 @@ describe("hostile and careless input", () => {
             expect(() => resolveStackConfig(raw, ROOT)).to.throw(ConfigError, "eco2-mesh:observability.a is not a known key");
         });
     });
+
+    describe("second review: holes that validation let through", () => {
+        const prod = (edits: Record<string, unknown>) => {
+            const v = clone(stackValues("prod"));
+            for (const [k, x] of Object.entries(edits)) setPath(v, k, x);
+            return v;
+        };
+        const PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
+        const KUBECONFIG = "apiVersion: v1\nkind: Config\nusers:\n- name: a\n  user:\n    token: SUPERSECRETTOKEN123\n";
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eco2-hostile-"));
+        after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+        it("a public path that opens everything below a protected domain is refused (require-jwt notPaths hole)", () => {
+            rejects(dev({ "auth.publicPaths": ["/api/v1/scan/*", "/health"] }), "auth.publicPaths[0]", /opens every path below domain scan's prefix/);
+        });
+        it("…while a login path inside a protected domain stays allowed", () => {
+            expect(() => configFor(dev({ "auth.publicPaths": ["/api/v1/auth/login/*", "/health"] }))).to.not.throw();
+        });
+        it("a public path equal to a role-only path is refused", () => {
+            rejects(dev({ "auth.publicPaths": ["/api/v1/admin/*", "/health"] }), "auth.rolePaths[0].paths[0]", /also in auth.publicPaths/);
+        });
+        for (const ttl of ["0m", "0h", "99999h", "25h"]) {
+            it(`join token TTL ${ttl} is refused (0 never expires; more than a day is not short-lived)`, () => rejects(dev({ "gatewayNodes.joinTokenTtl": ttl }), "gatewayNodes.joinTokenTtl"));
+        }
+        it("a kubeconfig pasted into a path is not echoed, neither as the value nor inside the reason", () => {
+            const msg = rejects(localWithEdits({ "cluster.kubeconfigPath": KUBECONFIG }), "cluster.kubeconfigPath", undefined, {});
+            expect(msg).to.not.contain("SUPERSECRETTOKEN123");
+        });
+        it("a private key pasted into istio.chartDir or istio.crds.file is not echoed", () => {
+            const msg = rejects(localWithEdits({ "istio.chartDir": PEM, "istio.crds.file": PEM }), "istio.chartDir");
+            expect(msg).to.contain("eco2-mesh:istio.crds.file ");
+            expect(msg).to.not.contain("b3BlbnNzaC1rZXkt");
+        });
+        it("a bad value under a key stored with --secret is not printed", () => {
+            const raw = rawConfig(dev({ "auth.jwksUri": "hunter2-SECRET-VALUE" }));
+            let msg = "";
+            try {
+                resolveStackConfig({ ...raw, secretValues: ["auth"] }, ROOT);
+            } catch (e) {
+                msg = (e as Error).message;
+            }
+            expect(msg).to.contain("eco2-mesh:auth is stored as a secret");
+            expect(msg).to.not.contain("hunter2");
+        });
+        it("a directory as kubeconfigPath is a ConfigError reported with the other problems, not EISDIR", () => {
+            const msg = rejects(localWithEdits({ "cluster.kubeconfigPath": "config", "mesh.mtlsMode": "STRICTER" }), "cluster.kubeconfigPath", /directory/, {});
+            expect(msg).to.contain("eco2-mesh:mesh.mtlsMode ");
+        });
+        it("a directory or a non-CRD file as istio.crds.file is a ConfigError", () => {
+            rejects(localWithEdits({ "istio.crds.file": "config" }), "istio.crds.file", /directory/);
+            rejects(localWithEdits({ "istio.crds.file": "package.json" }), "istio.crds.file", /no CustomResourceDefinition/);
+        });
+        it("charts of another version in istio.chartDir are refused", () => {
+            for (const c of ["base", "istiod", "gateway"]) {
+                fs.mkdirSync(path.join(tmp, "charts", c), { recursive: true });
+                fs.writeFileSync(path.join(tmp, "charts", c, "Chart.yaml"), `apiVersion: v2\nname: ${c}\nversion: 1.19.0\n`);
+            }
+            rejects(dev({ "istio.chartDir": path.join(tmp, "charts") }), "istio.chartDir", /at version 1\.19\.0, but istio.version is 1\.24\.1/);
+        });
+        it("a secret kubeconfig or SSH key that is not one is refused without printing it", () => {
+            let msg = "";
+            try {
+                configFor(stackValues("dev"), { kubeconfig: "-----BEGIN OPENSSH PRIVATE KEY-----\nsecretbits\n", sshPrivateKey: "apiVersion: v1\nkind: Config\n" });
+            } catch (e) {
+                msg = (e as Error).message;
+            }
+            expect(msg).to.contain("eco2-mesh:kubeconfig is not a kubeconfig");
+            expect(msg).to.contain("eco2-mesh:sshPrivateKey does not hold a private key");
+            expect(msg).to.not.contain("secretbits");
+        });
+        const duplicates: [string, Record<string, unknown>, string][] = [
+            ["SSH CIDR listed twice", { "gatewayNodes.sshCidrs": ["10.20.0.0/24", "10.20.0.0/24"] }, "gatewayNodes.sshCidrs[1]"],
+            ["load balancer client CIDR listed twice", { "loadBalancer.ingressCidrs": ["0.0.0.0/0", "0.0.0.0/0"] }, "loadBalancer.ingressCidrs[1]"],
+            ["worker security group listed twice", { "cluster.workerSecurityGroupIds": ["sg-0d1e2f3a4b5c60718", "sg-0d1e2f3a4b5c60718"] }, "cluster.workerSecurityGroupIds[1]"],
+            ["the same CNI rule twice", { "cluster.cniRules": [{ protocol: "4", fromPort: 0, toPort: 0, description: "a" }, { protocol: "4", fromPort: 0, toPort: 0, description: "b" }] }, "cluster.cniRules[1]"],
+            ["gateway node subnet listed twice", { "gatewayNodes.subnetIds": ["subnet-0b12c23d34e45f561", "subnet-0b12c23d34e45f561"] }, "gatewayNodes.subnetIds[1]"],
+        ];
+        for (const [what, edits, key] of duplicates) it(`${what} → eco2-mesh:${key}`, () => rejects(dev(edits), key, /repeats/));
+        it("an ALB in two entries of one subnet is refused (AWS needs two zones, not two entries)", () => {
+            rejects(prod({ "loadBalancer.subnetIds": ["subnet-0d1d2d3d4d5d6d7d8", "subnet-0d1d2d3d4d5d6d7d8"] }), "loadBalancer.subnetIds[1]", /repeats/);
+        });
+        it("SSH open to the world in two halves (0.0.0.0/1 + 128.0.0.0/1) is refused", () => {
+            const msg = rejects(dev({ "gatewayNodes.sshCidrs": ["0.0.0.0/1", "128.0.0.0/1"] }), "gatewayNodes.sshCidrs[0]", /wider than a \/8/);
+            expect(msg).to.contain("eco2-mesh:gatewayNodes.sshCidrs[1] ");
+        });
+        it("a domain prefix with a trailing slash claims the same routes as without", () => {
+            const v = dev({});
+            (v.routing as any).domains.push({ name: "auth2", namespace: "auth", pathPrefix: "/api/v1/auth/", service: { name: "auth-api", port: 8000 } });
+            rejects(v, "routing.domains[4].pathPrefix", /already claimed by domain auth/);
+        });
+        it("nested domain prefixes on one host are refused (one VirtualService shadows the other)", () => {
+            const v = dev({});
+            (v.routing as any).domains.push({ name: "legacy", namespace: "auth", pathPrefix: "/api/v1", service: { name: "legacy-api", port: 8000 } });
+            (v.auth as any).protectedPaths.push("/api/v1*");
+            rejects(v, "routing.domains[0].pathPrefix", /lies inside domain legacy's prefix \/api\/v1/);
+        });
+        it("ext-authz without an istiod of this stack is refused unless its mesh config is declared elsewhere", () => {
+            rejects(prod({ "layers.istio": false }), "auth.extAuthz.enabled", /installs no istiod/);
+            rejects(prod({ "istio.releases.istiod": false }), "auth.extAuthz.enabled", /installs no istiod/);
+            expect(() => configFor(prod({ "istio.releases.istiod": false, "auth.extAuthz.meshConfigOutside": true }))).to.not.throw();
+            rejects(prod({ "auth.extAuthz.meshConfigOutside": true }), "auth.extAuthz.meshConfigOutside", /installs istiod/);
+        });
+        it("an ext-authz provider outside the cluster is refused (headers over plaintext gRPC)", () => {
+            rejects(prod({ "auth.extAuthz.providers[0].service": "8.8.8.8" }), "auth.extAuthz.providers[0].service", /not a Service inside the cluster/);
+        });
+        it("cut-over DNS: a record the gateway does not serve, an alias to itself, or an ELB alias in one's own zone", () => {
+            rejects(dev({ "loadBalancer.cutover.dns.recordName": "www.growbin.app" }), "loadBalancer.cutover.dns.recordName", /not served by the Istio Gateway/);
+            rejects(dev({ "loadBalancer.cutover.dns.legacyDnsName": "api.dev.growbin.app" }), "loadBalancer.cutover.dns.legacyDnsName", /its own record/);
+            rejects(dev({ "loadBalancer.cutover.dns.legacyZoneId": "Z0123456789ABCDEFGHIJ" }), "loadBalancer.cutover.dns.legacyZoneId", /canonical hosted zone id/);
+        });
+        it("DestinationRule counters beyond int32 are refused", () => {
+            rejects(dev({ "routing.domains[0].connectionPool": { maxConnections: 3000000000 } }), "routing.domains[0].connectionPool.maxConnections", /32-bit/);
+            rejects(dev({ "routing.domains[0].outlierDetection": { consecutive5xxErrors: 1e15 } }), "routing.domains[0].outlierDetection.consecutive5xxErrors");
+        });
+        it("ARNs: a bare prefix, another region than aws:region, or two regions at once are refused", () => {
+            rejects(dev({ "loadBalancer.certificateArn": "arn:aws:acm:" }), "loadBalancer.certificateArn", /certificate ARN/);
+            const raw = rawConfig(dev({ "loadBalancer.certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/5f1e6c0a-2b7d-4e0a-9c53-1d2e3f4a5b6c" }));
+            expect(() => resolveStackConfig({ ...raw, awsRegion: "ap-northeast-2" }, ROOT)).to.throw(ConfigError, /eco2-mesh:loadBalancer.certificateArn is in region us-east-1, but the stack deploys to aws:region ap-northeast-2/);
+            expect(() => resolveStackConfig({ ...rawConfig(stackValues("dev")), awsRegion: "ap-northeast-2" }, ROOT)).to.not.throw();
+            const v = prod({ "loadBalancer.cutover": { weight: 50, legacyTargetGroupArn: "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/legacy/0123456789abcdef" } });
+            rejects(v, "loadBalancer.cutover.legacyTargetGroupArn", /region us-west-2, but loadBalancer.certificateArn is in ap-northeast-2/);
+        });
+        it("the fix for a routed '/' suggests a pattern the schema accepts", () => {
+            const msg = rejects(dev({ "routing.domains[0].pathPrefix": "/", "auth.protectedPaths": ["/api/v1/scan*", "/api/v1/chat*", "/api/v1/character*"] }), "routing.domains[0].pathPrefix");
+            expect(msg).to.contain('"/*"');
+            expect(msg).to.not.match(/add "\*"/);
+        });
+        it("role values are literal (Istio reads * as a wildcard)", () => {
+            rejects(dev({ "auth.rolePaths": [{ paths: ["/api/v1/admin/*"], values: ["adm*"] }] }), "auth.rolePaths[0].values[0]", /literal/);
+        });
+        it("an access-log filter must be one bounded line", () => {
+            rejects(dev({ "observability.accessLogFilter": "response.code >= 400\n|| true" }), "observability.accessLogFilter", /one line/);
+            rejects(dev({ "observability.accessLogFilter": "x".repeat(1001) }), "observability.accessLogFilter", /1000/);
+        });
+        it("gateway node labels cannot be empty (the pods would run on any node)", () => {
+            rejects(dev({ "gatewayNodes.labels": {} }), "gatewayNodes.labels", /at least one label/);
+        });
+        it("messages show the value of an unknown top-level key, stay bounded, and name non-finite numbers", () => {
+            const flat: Record<string, string> = { "eco2-mesh:foo": JSON.stringify({ a: 1 }), "eco2-mesh:constructor": "1" };
+            for (const [k, v] of Object.entries(stackValues("local"))) flat[`eco2-mesh:${k}`] = JSON.stringify(v);
+            let msg = "";
+            try {
+                resolveStackConfig(collectRaw(flat, () => false), ROOT);
+            } catch (e) {
+                msg = (e as Error).message;
+            }
+            expect(msg).to.contain('eco2-mesh:foo is not a known key (got {"a":1})');
+            expect(msg).to.contain("eco2-mesh:constructor is not a known key (got 1)");
+            const long = rejects(dev({ "routing.domains[0].pathPrefix": `/${"a".repeat(10000)}` }), "routing.domains[0].pathPrefix");
+            expect(long.length).to.be.below(6000);
+            // As the engine hands it over: the text 1e400, which JSON.parse reads as Infinity.
+            const raw = rawConfig(dev({}));
+            (raw.values.loadBalancer as any).cutover.weight = JSON.parse("1e400");
+            expect(() => resolveStackConfig(raw, ROOT)).to.throw(ConfigError, /eco2-mesh:loadBalancer.cutover.weight .*\(got Infinity\)/);
+        });
+    });
 });
+
+function localWithEdits(edits: Record<string, unknown>): Record<string, unknown> {
+    const v = clone(stackValues("local"));
+    for (const [k, x] of Object.entries(edits)) setPath(v, k, x);
+    return v;
+}

@@ -72,6 +72,9 @@ describe("policies: aws family", () => {
     resourceRuleCases(noWorldOpenSshOrNodePorts, SG_RULE, [
         ["SSH from 0.0.0.0/0", "cidrIpv4", "0.0.0.0/0", ["this ingress rule admits 0.0.0.0/0 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
         ["SSH from ::/0", "cidrIpv6", "::/0", ["this ingress rule admits ::/0 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
+        ["SSH from half the internet (0.0.0.0/1: the world in two rules)", "cidrIpv4", "0.0.0.0/1", ["this ingress rule admits 0.0.0.0/1 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
+        ["SSH from a /7", "cidrIpv4", "10.0.0.0/7", ["this ingress rule admits 10.0.0.0/7 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
+        ["SSH from a /8 is not world-open", "cidrIpv4", "10.0.0.0/8", []],
         ["all protocols from the SSH CIDR", "ipProtocol", "-1", []],
         ["the CIDR unknown at preview", "cidrIpv4", UNKNOWN, ["cannot be verified at preview: cidrIpv4 is unknown"]],
     ]);

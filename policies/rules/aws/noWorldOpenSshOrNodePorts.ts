@@ -2,7 +2,17 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { AWS } from "../lib/kinds";
 import { asArray, asRecord, guard, need } from "../lib/values";
 
-const WORLD = ["0.0.0.0/0", "::/0"];
+/**
+ * Ranges this wide are the internet in a few pieces (0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0), so
+ * they count as world-open: IPv4 wider than a /8, IPv6 wider than a /16.
+ */
+const MIN_PREFIX = { v4: 8, v6: 16 };
+function worldWide(cidr: string): boolean {
+    const [addr, bits] = cidr.split("/");
+    const prefix = Number(bits);
+    if (!Number.isInteger(prefix)) return false;
+    return prefix < (addr.includes(":") ? MIN_PREFIX.v6 : MIN_PREFIX.v4);
+}
 const SSH_PORT = 22;
 /** kube-apiserver's default `--service-node-port-range`. */
 const NODE_PORT_RANGE: [number, number] = [30000, 32767];
@@ -21,7 +31,7 @@ interface Ingress {
 }
 
 function findings(rule: Ingress, nodePorts: [number, number]): string[] {
-    const world = rule.cidrs.filter((c) => WORLD.includes(c));
+    const world = rule.cidrs.filter(worldWide);
     if (world.length === 0 || NO_PORTS.has(rule.protocol)) return [];
     const all = rule.protocol === "-1" || rule.protocol === "all";
     const from = all ? 0 : rule.fromPort ?? 0;
@@ -36,7 +46,7 @@ function findings(rule: Ingress, nodePorts: [number, number]): string[] {
 /** SSH and the NodePorts are the two doors to a node that must never face the internet. */
 export const noWorldOpenSshOrNodePorts: ResourceValidationPolicy = {
     name: "noWorldOpenSshOrNodePorts",
-    description: "No security group, SecurityGroupRule or VPC ingress rule admits 0.0.0.0/0 or ::/0 on SSH (22) or the NodePort range (30000-32767).",
+    description: "No security group, SecurityGroupRule or VPC ingress rule admits 0.0.0.0/0, ::/0 or any range wider than a /8 (IPv6: /16) on SSH (22) or the NodePort range (30000-32767).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
