@@ -5,6 +5,8 @@
 #
 # Usage: npm run local [-- up|preview|destroy|outputs]     (default: up)
 # Env:   ECO2_KUBECONFIG  kubeconfig of an existing cluster (kind, minikube, a real one)
+#        ECO2_ISTIO_CHARTS auto (default: Helm charts when their repository answers, else the
+#                         CRDs from the pinned release's file), on, or off
 #        ECO2_STATE, ECO2_CACHE, PULUMI_CONFIG_PASSPHRASE   (see scripts/env.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,11 +32,38 @@ fi
 mkdir -p .eco2/local
 ln -sfn "$kubeconfig" .eco2/local/kubeconfig
 
+# Istio: the base, istiod and gateway charts (CRDs from base) when the chart repository answers,
+# else only the CRDs of the pinned release from its crd-all.gen.yaml (the committed stack file).
+# The choice goes into a derived stack file under .eco2/local/; the committed one is never edited.
+config_file=Pulumi.local.yaml
+repo="$(node -e '
+  const Y = require("yaml"); const d = Y.parse(require("fs").readFileSync("Pulumi.local.yaml", "utf8"));
+  console.log((d.config["eco2-mesh:istio"] || {}).chartRepository || "https://istio-release.storage.googleapis.com/charts");')"
+charts="${ECO2_ISTIO_CHARTS:-auto}"
+case "$charts" in
+  auto) if [[ "$repo" == https://* ]] && curl -sf --max-time 5 -o /dev/null "${repo%/}/index.yaml"; then charts=on; else charts=off; fi ;;
+  on|off) ;;
+  *) echo "ECO2_ISTIO_CHARTS=$charts: use auto, on or off" >&2; exit 2 ;;
+esac
+if [[ "$charts" == on ]]; then
+  config_file=.eco2/local/Pulumi.local.yaml
+  node -e '
+    const Y = require("yaml"), fs = require("fs");
+    const d = Y.parse(fs.readFileSync("Pulumi.local.yaml", "utf8"));
+    const istio = d.config["eco2-mesh:istio"] = d.config["eco2-mesh:istio"] || {};
+    istio.crds = { ...(istio.crds || {}), source: "chart" };
+    istio.releases = { base: true, istiod: true, gateway: true };
+    fs.writeFileSync(process.argv[1], Y.stringify(d));' "$config_file"
+  echo "Istio: chart repository $repo answers → Helm releases base, istiod, gateway (CRDs from base)"
+else
+  echo "Istio: chart repository $repo not used ($([[ "${ECO2_ISTIO_CHARTS:-auto}" == off ]] && echo "ECO2_ISTIO_CHARTS=off" || echo "unreachable")) → CRDs of the pinned release from its crd-all.gen.yaml, no Helm release"
+fi
+
 pulumi stack select local --non-interactive 2>/dev/null || pulumi stack init local --non-interactive
 case "$action" in
-  up) pulumi up --stack local --yes --non-interactive ;;
-  preview) pulumi preview --stack local --non-interactive ;;
-  destroy) pulumi destroy --stack local --yes --non-interactive ;;
+  up) pulumi up --stack local --yes --non-interactive --config-file "$config_file" ;;
+  preview) pulumi preview --stack local --non-interactive --config-file "$config_file" ;;
+  destroy) pulumi destroy --stack local --yes --non-interactive --config-file "$config_file" ;;
   outputs) ;;
 esac
 
@@ -43,5 +72,5 @@ echo "== stack outputs (local)"
 pulumi stack output --stack local --non-interactive || true
 echo
 echo "state: ${PULUMI_BACKEND_URL} (stack 'local'; ECO2_STATE moves it)"
-echo "note: the local stack waits for no workload — an API server without kubelets never runs Pods;"
-echo "      the Istio Helm releases are off offline (set istio.chartDir to unpacked charts to install them)."
+echo "note: the local stack waits for no workload (istio.skipAwait) — an API server without kubelets never"
+echo "      runs Pods, so istiod and the gateway are installed but not started there."

@@ -35,6 +35,11 @@ export function startCluster(): Cluster {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eco2-itest-cluster-"));
     fs.rmSync(dir, { recursive: true }); // cluster.sh creates it (and refuses dirs it did not create)
     run("bash", ["scripts/cluster.sh", "start"], { ECO2_CLUSTER_DIR: dir });
+    return clusterIn(dir);
+}
+
+/** The cluster that scripts/cluster.sh runs in `dir`, from the kubeconfig it wrote there. */
+export function clusterIn(dir: string): Cluster {
     const kubeconfig = path.join(dir, "kubeconfig");
     const kc = YAML.parse(fs.readFileSync(kubeconfig, "utf8"));
     const cluster = kc.clusters[0].cluster;
