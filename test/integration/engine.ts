@@ -70,8 +70,16 @@ export async function restartApiServer(c: Cluster, downMs: number): Promise<void
 }
 
 export function get(c: Cluster, urlPath: string): Promise<{ status: number; body: any }> {
+    return send(c, "GET", urlPath);
+}
+
+/** One API request with the admin token; a body is sent as JSON. */
+export function send(c: Cluster, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
     return new Promise((resolve, reject) => {
-        const req = https.request(`${c.server}${urlPath}`, { method: "GET", ca: c.ca, headers: { Authorization: `Bearer ${c.token}` } }, (res) => {
+        const headers: Record<string, string> = { Authorization: `Bearer ${c.token}` };
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        if (payload !== undefined) headers["Content-Type"] = "application/json";
+        const req = https.request(`${c.server}${urlPath}`, { method, ca: c.ca, headers }, (res) => {
             let data = "";
             res.on("data", (d) => (data += d));
             res.on("end", () => {
@@ -85,8 +93,8 @@ export function get(c: Cluster, urlPath: string): Promise<{ status: number; body
             });
         });
         req.on("error", reject);
-        req.setTimeout(10000, () => req.destroy(new Error(`GET ${urlPath} timed out`)));
-        req.end();
+        req.setTimeout(10000, () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
+        req.end(payload);
     });
 }
 
