@@ -113,9 +113,7 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
     // A key stored with --secret is refused above; its own problems must not print its value.
     const hidden = raw.secretValues ?? [];
     problems.push(
-        ...checked.problems.map((p) =>
-            hidden.some((k) => pathsOverlap(k, p.path)) ? { ...p, value: "<hidden>", reason: "is invalid (details hidden: the key is stored as a secret)" } : p,
-        ),
+        ...checked.problems.map((p) => (hidden.some((k) => pathsOverlap(k, p.path)) ? { ...p, value: "<hidden>", reason: "is invalid (details hidden: the key is stored as a secret)" } : p)),
     );
     // The file and secret checks below also run on a config the schema refused (on its
     // repaired form), so one run reports everything; keys the schema refused are skipped.
@@ -137,15 +135,30 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
         const text = problem ? undefined : fs.readFileSync(file, "utf8");
         const shape = text === undefined ? undefined : kubeconfigProblem(text);
         if (problem || shape) {
-            problems.push({ path: "cluster.kubeconfigPath", value: settings.cluster.kubeconfigPath, reason: `${problem ?? shape} (${file})`, fix: "point it at an existing kubeconfig, or set the secret kubeconfig key" });
+            problems.push({
+                path: "cluster.kubeconfigPath",
+                value: settings.cluster.kubeconfigPath,
+                reason: `${problem ?? shape} (${file})`,
+                fix: "point it at an existing kubeconfig, or set the secret kubeconfig key",
+            });
         } else {
             kubeconfig = pulumi.secret(text!);
         }
     } else if (clusterLayers) {
-        problems.push({ path: "kubeconfig", value: undefined, reason: "is required for the cluster layers (the program never falls back to the ambient kubeconfig)", fix: "run: pulumi config set --secret kubeconfig < admin.conf, or set cluster.kubeconfigPath" });
+        problems.push({
+            path: "kubeconfig",
+            value: undefined,
+            reason: "is required for the cluster layers (the program never falls back to the ambient kubeconfig)",
+            fix: "run: pulumi config set --secret kubeconfig < admin.conf, or set cluster.kubeconfigPath",
+        });
     }
     if (raw.secrets.sshPrivateKey && !/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(raw.secrets.sshPrivateKey)) {
-        problems.push({ path: "sshPrivateKey", value: "<hidden>", reason: "does not hold a private key (no -----BEGIN … PRIVATE KEY----- block)", fix: "run: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519 (the private key file, not the .pub)" });
+        problems.push({
+            path: "sshPrivateKey",
+            value: "<hidden>",
+            reason: "does not hold a private key (no -----BEGIN … PRIVATE KEY----- block)",
+            fix: "run: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519 (the private key file, not the .pub)",
+        });
     }
     if (settings.layers.join && !raw.secrets.sshPrivateKey && !refused("layers.join")) {
         problems.push({ path: "sshPrivateKey", value: undefined, reason: "is required with layers.join", fix: "run: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519" });
@@ -154,24 +167,50 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
         const file = crdFilePath(settings, rootDir);
         const problem = fileProblem(file) ?? crdFileProblem(file);
         if (problem) {
-            problems.push({ path: "istio.crds.file", value: settings.istio.crds.file, reason: `${problem} (looked for ${file})`, fix: `point it at crd-all.gen.yaml of Istio ${settings.istio.version}, or set istio.crds.source=chart` });
+            problems.push({
+                path: "istio.crds.file",
+                value: settings.istio.crds.file,
+                reason: `${problem} (looked for ${file})`,
+                fix: `point it at crd-all.gen.yaml of Istio ${settings.istio.version}, or set istio.crds.source=chart`,
+            });
         }
     }
     if (settings.istio.chartDir && !refused("istio.chartDir")) {
         const dir = path.resolve(rootDir, expandHome(settings.istio.chartDir));
         const charts = ["base", "istiod", "gateway"];
         const missing = charts.filter((c) => fileProblem(path.join(dir, c, "Chart.yaml")) !== undefined);
-        if (missing.length > 0) problems.push({ path: "istio.chartDir", value: settings.istio.chartDir, reason: `lacks the chart(s) ${missing.join(", ")} (no Chart.yaml in ${dir})`, fix: `run: helm pull istio/<chart> --version ${settings.istio.version} --untar -d <dir> for each chart` });
+        if (missing.length > 0)
+            problems.push({
+                path: "istio.chartDir",
+                value: settings.istio.chartDir,
+                reason: `lacks the chart(s) ${missing.join(", ")} (no Chart.yaml in ${dir})`,
+                fix: `run: helm pull istio/<chart> --version ${settings.istio.version} --untar -d <dir> for each chart`,
+            });
         // A local chart installs whatever is on disk, whatever version the release records.
         for (const c of charts.filter((x) => !missing.includes(x))) {
             const version = chartVersion(path.join(dir, c, "Chart.yaml"));
-            if (version !== settings.istio.version) problems.push({ path: "istio.chartDir", value: settings.istio.chartDir, reason: `holds the ${c} chart at version ${version ?? "(none)"}, but istio.version is ${settings.istio.version}`, fix: `unpack the ${settings.istio.version} charts there (helm pull istio/${c} --version ${settings.istio.version} --untar), or pin istio.version to the charts' version` });
+            if (version !== settings.istio.version)
+                problems.push({
+                    path: "istio.chartDir",
+                    value: settings.istio.chartDir,
+                    reason: `holds the ${c} chart at version ${version ?? "(none)"}, but istio.version is ${settings.istio.version}`,
+                    fix: `unpack the ${settings.istio.version} charts there (helm pull istio/${c} --version ${settings.istio.version} --untar), or pin istio.version to the charts' version`,
+                });
         }
     }
     if (raw.awsRegion && settings.layers.aws) {
-        const arns: [string, string | undefined][] = [["loadBalancer.certificateArn", settings.loadBalancer.certificateArn], ["loadBalancer.cutover.legacyTargetGroupArn", settings.loadBalancer.cutover.legacyTargetGroupArn]];
+        const arns: [string, string | undefined][] = [
+            ["loadBalancer.certificateArn", settings.loadBalancer.certificateArn],
+            ["loadBalancer.cutover.legacyTargetGroupArn", settings.loadBalancer.cutover.legacyTargetGroupArn],
+        ];
         for (const [key, arn] of arns) {
-            if (arn && !refused(key) && arnRegion(arn) !== raw.awsRegion) problems.push({ path: key, value: arn, reason: `is in region ${arnRegion(arn)}, but the stack deploys to aws:region ${raw.awsRegion}; a load balancer uses resources of its own region only`, fix: `use the ARN from ${raw.awsRegion}, or correct aws:region` });
+            if (arn && !refused(key) && arnRegion(arn) !== raw.awsRegion)
+                problems.push({
+                    path: key,
+                    value: arn,
+                    reason: `is in region ${arnRegion(arn)}, but the stack deploys to aws:region ${raw.awsRegion}; a load balancer uses resources of its own region only`,
+                    fix: `use the ARN from ${raw.awsRegion}, or correct aws:region`,
+                });
         }
     }
     if (problems.length > 0 || !checked.settings) throw new ConfigError(problems);

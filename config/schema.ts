@@ -11,9 +11,16 @@ const cidr = z
     .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d|[12]\d|3[0-2])$/, {
         error: "must be an IPv4 CIDR such as 10.0.0.0/16",
     })
-    .refine((v) => v.split("/")[0].split(".").every((o) => Number(o) <= 255), {
-        error: "has an octet above 255",
-    });
+    .refine(
+        (v) =>
+            v
+                .split("/")[0]
+                .split(".")
+                .every((o) => Number(o) <= 255),
+        {
+            error: "has an octet above 255",
+        },
+    );
 
 const nodePort = z
     .number({ error: "must be a number" })
@@ -23,15 +30,11 @@ const nodePort = z
 
 const port = z.number().int().min(1, { error: "must be a port 1-65535" }).max(65535, { error: "must be a port 1-65535" });
 
-const dnsLabel = z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lower case, digits, '-')" });
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS-1123 label (lower case, digits, '-')" });
 
-const hostname = z
-    .string()
-    .regex(/^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^\*$/, {
-        error: "must be a DNS host name such as api.dev.eco2.app",
-    });
+const hostname = z.string().regex(/^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$|^\*$/, {
+    error: "must be a DNS host name such as api.dev.eco2.app",
+});
 
 /** Milliseconds of a duration such as "500ms", "10s", "5m", "1h". */
 export function durationMs(v: string): number {
@@ -49,11 +52,9 @@ const duration = z
     .refine((v) => durationMs(v) <= 86_400_000, { error: "must be at most 24h" });
 
 /** Kubernetes label key (qualified name, optional DNS prefix) and value. */
-const labelKey = z
-    .string()
-    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
-        error: "must be a Kubernetes label key such as role or node.example.com/pool",
-    });
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    error: "must be a Kubernetes label key such as role or node.example.com/pool",
+});
 const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { error: "must be a Kubernetes label value (<= 63 letters, digits, - _ .)" });
 const labels = z.record(labelKey, labelValue);
 
@@ -64,14 +65,13 @@ const hostOrIp = z.string().regex(/^(([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])
 const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Unix user name" });
 
 /** Istio path syntax: exact, `/prefix/*` or `*suffix` (AuthorizationPolicy `paths`). */
-const istioPath = z
-    .string()
-    .regex(/^(\/[^*?#\s{}]*(\/\*|\*)?|\*[^*\s{}]+)$/, {
-        error: 'must start with "/" and may end with "*" (Istio path match), e.g. "/api/v1/scan/*"',
-    });
+const istioPath = z.string().regex(/^(\/[^*?#\s{}]*(\/\*|\*)?|\*[^*\s{}]+)$/, {
+    error: 'must start with "/" and may end with "*" (Istio path match), e.g. "/api/v1/scan/*"',
+});
 
 /** Headers that carry protocol, proxy or client meaning; never an identity header of ours. */
-const RESERVED_HEADERS = /^(authorization|cookie|host|content-length|content-type|te|connection|transfer-encoding|upgrade|keep-alive|trailer|proxy-.*|x-forwarded-.*|x-envoy-.*|x-request-id|x-b3-.*|traceparent|tracestate)$/;
+const RESERVED_HEADERS =
+    /^(authorization|cookie|host|content-length|content-type|te|connection|transfer-encoding|upgrade|keep-alive|trailer|proxy-.*|x-forwarded-.*|x-envoy-.*|x-request-id|x-b3-.*|traceparent|tracestate)$/;
 
 const headerName = z
     .string()
@@ -80,8 +80,7 @@ const headerName = z
         error: "must not be a header the client, Envoy or HTTP itself owns (authorization, cookie, host, x-forwarded-*, x-envoy-*, x-request-id, hop-by-hop headers)",
     });
 
-const awsId = (prefix: string) =>
-    z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), { error: `must be an AWS id like ${prefix}-0123456789abcdef0` });
+const awsId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), { error: `must be an AWS id like ${prefix}-0123456789abcdef0` });
 
 const ARN_HEAD = "^arn:aws(-[a-z]+)*:";
 const ARN_REGION_ACCOUNT = ":[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:";
@@ -97,7 +96,11 @@ export function arnRegion(arn: string): string {
 // refused by the API server after the layers before it have been applied.
 const INT32_MAX = 2_147_483_647;
 const int32Count = (min: number) =>
-    z.number().int().min(min).max(INT32_MAX, { error: `must be at most ${INT32_MAX} (the Istio field is a 32-bit integer)` });
+    z
+        .number()
+        .int()
+        .min(min)
+        .max(INT32_MAX, { error: `must be at most ${INT32_MAX} (the Istio field is a 32-bit integer)` });
 
 /** Lifetime of a kubeadm bootstrap token: "0" would never expire, so at least a minute, at most kubeadm's default day. */
 export const joinTokenTtl = z
@@ -133,7 +136,12 @@ export const clusterSchema = z
         name: dnsLabel.default("eco2").describe("Cluster name used in AWS tags and resource names."),
         kubernetesVersion: k8sVersion.optional().describe("Kubernetes version of the kubeadm cluster; the gateway nodes install kubelet/kubeadm at this version. Required with layers.aws."),
         kubeconfigPath: z.string().min(1).optional().describe("Path of a kubeconfig file to use when the secret `kubeconfig` key is not set (the local stack)."),
-        context: z.string().min(1).optional().describe("Context inside the kubeconfig; default: its current-context.").meta({ examples: ["kubernetes-admin@kubernetes"] }),
+        context: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("Context inside the kubeconfig; default: its current-context.")
+            .meta({ examples: ["kubernetes-admin@kubernetes"] }),
         vpcId: awsId("vpc").optional().describe("VPC of the cluster. Required with layers.aws."),
         controlPlane: z
             .strictObject({
@@ -147,7 +155,9 @@ export const clusterSchema = z
         podNetworkRouting: z
             .enum(["encapsulated", "native"])
             .default("encapsulated")
-            .describe("How the CNI carries pod traffic between nodes. encapsulated (Calico IP-in-IP or VXLAN, the plan's cluster): packets carry node addresses and the cniRules suffice. native (no overlay): packets carry pod addresses, so the gateway nodes accept traffic from podNetworkCidr and their EC2 source/destination check is off."),
+            .describe(
+                "How the CNI carries pod traffic between nodes. encapsulated (Calico IP-in-IP or VXLAN, the plan's cluster): packets carry node addresses and the cniRules suffice. native (no overlay): packets carry pod addresses, so the gateway nodes accept traffic from podNetworkCidr and their EC2 source/destination check is off.",
+            ),
         cniRules: z
             .array(cniRule)
             .default(d.CALICO_NODE_RULES.map((r) => ({ ...r })))
@@ -155,7 +165,9 @@ export const clusterSchema = z
         workerSecurityGroupIds: z
             .array(awsId("sg"))
             .default([])
-            .describe("Security groups of the cluster's worker nodes when they differ from the control plane's; they exchange the CNI traffic with the gateway nodes (gateway pods reach the app pods on them).")
+            .describe(
+                "Security groups of the cluster's worker nodes when they differ from the control plane's; they exchange the CNI traffic with the gateway nodes (gateway pods reach the app pods on them).",
+            )
             .meta({ examples: [["sg-0d1e2f3a4b5c60718"]] }),
     })
     .describe("The existing kubeadm cluster.");
@@ -163,7 +175,11 @@ export const clusterSchema = z
 export const gatewayNodesSchema = z
     .strictObject({
         count: z.number().int().min(1, { error: "must be at least 1" }).max(20, { error: "must be at most 20" }).default(2).describe("Number of dedicated ingress-gateway nodes."),
-        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as "t3.medium"' }).default("t3.medium").describe("EC2 instance type."),
+        instanceType: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an EC2 instance type such as "t3.medium"' })
+            .default("t3.medium")
+            .describe("EC2 instance type."),
         amiId: awsId("ami").optional().describe("AMI (Ubuntu 22.04/24.04) of the gateway nodes. Required with layers.aws."),
         subnetIds: z.array(awsId("subnet")).default([]).describe("Subnets the nodes are spread over, round-robin. At least one with layers.aws."),
         associatePublicIp: z.boolean().default(false).describe("Give nodes a public IP (only for public subnets; private is the safe default)."),
@@ -200,7 +216,11 @@ export const gatewayNodesSchema = z
             .prefault({})
             .describe("SSH connection for the join; the private key is the secret `sshPrivateKey`."),
         joinTokenTtl: joinTokenTtl.default(d.DEFAULT_JOIN_TOKEN_TTL).describe("Lifetime of the bootstrap token a join creates."),
-        drainTimeout: z.string().regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "5m"' }).default(infraDefaults.DEFAULT_DRAIN_TIMEOUT).describe("How long removing a node may take to evict its pods (kubectl drain --timeout) before the delete fails and the node stays."),
+        drainTimeout: z
+            .string()
+            .regex(/^\d+(s|m|h)$/, { error: 'must be a duration such as "5m"' })
+            .default(infraDefaults.DEFAULT_DRAIN_TIMEOUT)
+            .describe("How long removing a node may take to evict its pods (kubectl drain --timeout) before the delete fails and the node stays."),
         ssmAccess: z.boolean().default(true).describe("Attach AmazonSSMManagedInstanceCore to the node role, so operators can reach a node by Session Manager when SSH is not possible."),
     })
     .describe("Dedicated ingress-gateway EC2 nodes.");
@@ -218,8 +238,16 @@ export const loadBalancerSchema = z
             })
             .prefault({})
             .describe("Which listeners the load balancer has; at least one."),
-        certificateArn: z.string().regex(ACM_CERTIFICATE, { error: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)" }).optional().describe("ACM certificate for HTTPS/TLS. Required when listeners.https is on."),
-        sslPolicy: z.string().regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, { error: "must be an ELB security policy name (ELBSecurityPolicy-…)" }).default("ELBSecurityPolicy-TLS13-1-2-2021-06").describe("TLS policy of the HTTPS/TLS listener."),
+        certificateArn: z
+            .string()
+            .regex(ACM_CERTIFICATE, { error: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)" })
+            .optional()
+            .describe("ACM certificate for HTTPS/TLS. Required when listeners.https is on."),
+        sslPolicy: z
+            .string()
+            .regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, { error: "must be an ELB security policy name (ELBSecurityPolicy-…)" })
+            .default("ELBSecurityPolicy-TLS13-1-2-2021-06")
+            .describe("TLS policy of the HTTPS/TLS listener."),
         deletionProtection: z.boolean().default(false).describe("Refuse deletion of the load balancer (prod)."),
         accessLogs: z
             .strictObject({
@@ -237,19 +265,33 @@ export const loadBalancerSchema = z
             .describe("S3 access logs (prod)."),
         cutover: z
             .strictObject({
-                weight: z.number({ error: "must be a number 0-100" }).int().min(0, { error: "must be 0-100" }).max(100, { error: "must be 0-100" }).default(100).describe("Percent of traffic sent to the Istio gateway; 0 = all legacy (rollback), 100 = migration complete."),
+                weight: z
+                    .number({ error: "must be a number 0-100" })
+                    .int()
+                    .min(0, { error: "must be 0-100" })
+                    .max(100, { error: "must be 0-100" })
+                    .default(100)
+                    .describe("Percent of traffic sent to the Istio gateway; 0 = all legacy (rollback), 100 = migration complete."),
                 legacyTargetGroupArn: z
                     .string()
                     .regex(ELB_TARGET_GROUP, { error: "must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)" })
                     .optional()
-                    .describe("ALB: target group that serves the legacy Ingress, weighted against the gateway's in the new ALB's listener. A target group can belong to one load balancer only, so it must not be attached to the legacy ALB (see docs/troubleshooting.md).")
+                    .describe(
+                        "ALB: target group that serves the legacy Ingress, weighted against the gateway's in the new ALB's listener. A target group can belong to one load balancer only, so it must not be attached to the legacy ALB (see docs/troubleshooting.md).",
+                    )
                     .meta({ examples: ["arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/eco2-prod-legacy/0123456789abcdef"] }),
                 dns: z
                     .strictObject({
-                        zoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, { error: "must be a Route53 hosted zone id (Z…)" }).describe("Route53 hosted zone that holds recordName."),
+                        zoneId: z
+                            .string()
+                            .regex(/^Z[A-Z0-9]{4,32}$/, { error: "must be a Route53 hosted zone id (Z…)" })
+                            .describe("Route53 hosted zone that holds recordName."),
                         recordName: hostname.describe("Name the clients resolve; it gets two weighted alias A records, legacy and istio."),
                         legacyDnsName: hostname.describe("DNS name of the legacy load balancer."),
-                        legacyZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/).describe("Canonical hosted zone id of the legacy load balancer (CanonicalHostedZoneId of describe-load-balancers), not the id of your own zone."),
+                        legacyZoneId: z
+                            .string()
+                            .regex(/^Z[A-Z0-9]{4,32}$/)
+                            .describe("Canonical hosted zone id of the legacy load balancer (CanonicalHostedZoneId of describe-load-balancers), not the id of your own zone."),
                     })
                     .optional()
                     .describe("Weighted Route53 alias records between the legacy entry and this load balancer (NLB, or an ALB whose legacy Ingress is its own load balancer)."),
@@ -268,7 +310,9 @@ const gatewayRollout = z.strictObject({
     minAvailable: z.number().int().min(0).default(1).describe("PodDisruptionBudget minAvailable."),
     nodePorts: z
         .strictObject({
-            http: nodePort.default(d.DEFAULT_NODE_PORTS.http).describe("NodePort of the gateway Service's port 80; the load balancer's target group sends all traffic here (TLS ends at the load balancer)."),
+            http: nodePort
+                .default(d.DEFAULT_NODE_PORTS.http)
+                .describe("NodePort of the gateway Service's port 80; the load balancer's target group sends all traffic here (TLS ends at the load balancer)."),
             https: nodePort
                 .default(d.DEFAULT_NODE_PORTS.https)
                 .describe("NodePort of the gateway Service's port 443, for HTTPS at the gateway (routing.gateway.tlsCredentialName); the load balancer has no target group on it."),
@@ -285,8 +329,15 @@ export const istioSchema = z
             .regex(/^1\.(0|[1-9]\d?)\.(0|[1-9]\d{0,2})$/, { error: 'must be an Istio release such as "1.24.1"' })
             .default(d.DEFAULT_ISTIO_VERSION)
             .describe("One pinned Istio version for base, istiod and gateway."),
-        allowUntestedVersion: z.boolean().default(false).describe("Accept an Istio minor the conformance tier does not check (it checks the releases in config/defaults.ts CONFORMANCE_ISTIO_VERSIONS)."),
-        chartRepository: z.string().regex(/^(https|oci):\/\/[^\s]+$/, { error: "must be an https:// or oci:// URL (charts are never fetched unencrypted)" }).default(d.DEFAULT_CHART_REPOSITORY).describe("Helm repository of the Istio charts."),
+        allowUntestedVersion: z
+            .boolean()
+            .default(false)
+            .describe("Accept an Istio minor the conformance tier does not check (it checks the releases in config/defaults.ts CONFORMANCE_ISTIO_VERSIONS)."),
+        chartRepository: z
+            .string()
+            .regex(/^(https|oci):\/\/[^\s]+$/, { error: "must be an https:// or oci:// URL (charts are never fetched unencrypted)" })
+            .default(d.DEFAULT_CHART_REPOSITORY)
+            .describe("Helm repository of the Istio charts."),
         chartDir: z
             .string()
             .min(1)
@@ -296,7 +347,10 @@ export const istioSchema = z
         namespace: dnsLabel.default(d.DEFAULT_ISTIO_NAMESPACE).describe("Namespace of istiod."),
         crds: z
             .strictObject({
-                source: z.enum(["chart", "file"], { error: 'must be "chart" or "file"' }).default("chart").describe("chart: the base release installs the CRDs; file: the program applies crd-all.gen.yaml of the pinned version itself."),
+                source: z
+                    .enum(["chart", "file"], { error: 'must be "chart" or "file"' })
+                    .default("chart")
+                    .describe("chart: the base release installs the CRDs; file: the program applies crd-all.gen.yaml of the pinned version itself."),
                 file: z
                     .string()
                     .min(1)
@@ -343,7 +397,8 @@ export const meshSchema = z
     .describe("Sidecar injection and mTLS.");
 
 /** Istio's retryOn: Envoy router retry conditions and gRPC status names, or status codes. */
-const RETRY_ON = /^(5xx|gateway-error|reset|reset-before-request|connect-failure|envoy-ratelimited|retriable-4xx|refused-stream|retriable-status-codes|retriable-headers|http3-post-connect-failure|cancelled|deadline-exceeded|internal|resource-exhausted|unavailable|[1-5]\d\d)(,(5xx|gateway-error|reset|reset-before-request|connect-failure|envoy-ratelimited|retriable-4xx|refused-stream|retriable-status-codes|retriable-headers|http3-post-connect-failure|cancelled|deadline-exceeded|internal|resource-exhausted|unavailable|[1-5]\d\d))*$/;
+const RETRY_ON =
+    /^(5xx|gateway-error|reset|reset-before-request|connect-failure|envoy-ratelimited|retriable-4xx|refused-stream|retriable-status-codes|retriable-headers|http3-post-connect-failure|cancelled|deadline-exceeded|internal|resource-exhausted|unavailable|[1-5]\d\d)(,(5xx|gateway-error|reset|reset-before-request|connect-failure|envoy-ratelimited|retriable-4xx|refused-stream|retriable-status-codes|retriable-headers|http3-post-connect-failure|cancelled|deadline-exceeded|internal|resource-exhausted|unavailable|[1-5]\d\d))*$/;
 
 const domain = z.strictObject({
     name: dnsLabel.describe("Domain name (auth, scan, chat, …)."),
@@ -352,13 +407,23 @@ const domain = z.strictObject({
         .string()
         .regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'must start with "/" and hold only path characters' })
         .describe("Path the domain routes, on segment boundaries: /api/v1/scan and /api/v1/scan/…, never /api/v1/scanner. With layers.auth an auth path list must cover it."),
-    hosts: z.array(hostname).optional().describe("Hosts of the VirtualService; default: the gateway's hosts.").meta({ examples: [["api.dev.growbin.app"]] }),
+    hosts: z
+        .array(hostname)
+        .optional()
+        .describe("Hosts of the VirtualService; default: the gateway's hosts.")
+        .meta({ examples: [["api.dev.growbin.app"]] }),
     service: z
         .strictObject({
             name: dnsLabel.describe("Service the domain routes to, in the domain's namespace; its DestinationRule takes the same name."),
             port: port.describe("Service port the route sends to (and the port of the ClusterIP Service with mesh.domainServices)."),
-            targetPort: port.optional().describe("Container port behind the Service (mesh.domainServices); default: port.").meta({ examples: [8080] }),
-            selector: labels.optional().describe("Pod selector; default app=<service name>.").meta({ examples: [{ "app.kubernetes.io/name": "scan-api" }] }),
+            targetPort: port
+                .optional()
+                .describe("Container port behind the Service (mesh.domainServices); default: port.")
+                .meta({ examples: [8080] }),
+            selector: labels
+                .optional()
+                .describe("Pod selector; default app=<service name>.")
+                .meta({ examples: [{ "app.kubernetes.io/name": "scan-api" }] }),
         })
         .describe("The Kubernetes Service behind the domain."),
     timeout: duration.default("15s").describe("Timeout of a request on the domain's routes, retries included."),
@@ -366,7 +431,13 @@ const domain = z.strictObject({
         .strictObject({
             attempts: z.number().int().min(0).max(10).default(2).describe("Retries allowed per request (0: none)."),
             perTryTimeout: duration.default("5s").describe("Timeout of each attempt."),
-            retryOn: z.string().regex(RETRY_ON, { error: "must be a comma-separated list of Envoy retry conditions (5xx, gateway-error, reset, connect-failure, retriable-4xx, refused-stream, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, or an HTTP status code)" }).default("connect-failure,refused-stream,unavailable,cancelled,503").describe("Comma-separated conditions that cause a retry: Envoy retry-on values, gRPC status names or HTTP status codes."),
+            retryOn: z
+                .string()
+                .regex(RETRY_ON, {
+                    error: "must be a comma-separated list of Envoy retry conditions (5xx, gateway-error, reset, connect-failure, retriable-4xx, refused-stream, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, or an HTTP status code)",
+                })
+                .default("connect-failure,refused-stream,unavailable,cancelled,503")
+                .describe("Comma-separated conditions that cause a retry: Envoy retry-on values, gRPC status names or HTTP status codes."),
         })
         .prefault({})
         .describe("Retry policy of the domain's routes."),
@@ -397,8 +468,16 @@ const domain = z.strictObject({
                 .describe("Requests with this header go to the canary subset."),
             cookie: z
                 .strictObject({
-                    name: z.string().regex(/^[A-Za-z0-9_-]+$/).describe("Cookie that sends a request to the canary.").meta({ examples: ["canary"] }),
-                    value: z.string().regex(/^[A-Za-z0-9_.-]+$/).describe("Value the cookie must have.").meta({ examples: ["always"] }),
+                    name: z
+                        .string()
+                        .regex(/^[A-Za-z0-9_-]+$/)
+                        .describe("Cookie that sends a request to the canary.")
+                        .meta({ examples: ["canary"] }),
+                    value: z
+                        .string()
+                        .regex(/^[A-Za-z0-9_.-]+$/)
+                        .describe("Value the cookie must have.")
+                        .meta({ examples: ["always"] }),
                 })
                 .optional()
                 .describe("Requests with this cookie go to the canary subset."),
@@ -428,10 +507,20 @@ export const routingSchema = z
 
 const rolePath = z.strictObject({
     paths: z.array(istioPath).min(1).describe("Paths that need the claim value (Istio path syntax); they need a valid token too."),
-    claim: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: "must be a claim name (letters, digits, _ . -, at most 63)" }).default("role").describe("JWT claim that is checked."),
+    claim: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: "must be a claim name (letters, digits, _ . -, at most 63)" })
+        .default("role")
+        .describe("JWT claim that is checked."),
     values: z
-        .array(z.string().min(1).regex(/^[^*]+$/, { error: 'must be a literal claim value: Istio reads "*" in a claim value as a wildcard (any value, or a prefix or suffix)' }))
-        .min(1, { error: "must name at least one allowed claim value" }).describe("Allowed values of the claim; a request with another value, or without the claim, is denied."),
+        .array(
+            z
+                .string()
+                .min(1)
+                .regex(/^[^*]+$/, { error: 'must be a literal claim value: Istio reads "*" in a claim value as a wildcard (any value, or a prefix or suffix)' }),
+        )
+        .min(1, { error: "must name at least one allowed claim value" })
+        .describe("Allowed values of the claim; a request with another value, or without the claim, is denied."),
 });
 
 const extAuthzProvider = z.strictObject({
@@ -445,10 +534,21 @@ const extAuthzProvider = z.strictObject({
 
 export const authSchema = z
     .strictObject({
-        tokenSource: z.enum(["native", "lua"], { error: 'must be "native" (fromCookies) or "lua" (the plan\'s EnvoyFilter)' }).default("native").describe("How the cookie becomes a token: RequestAuthentication fromCookies, or the Lua cookie-to-header EnvoyFilter."),
-        cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "must be a cookie name (letters, digits, _ and -)" }).default(d.DEFAULT_TOKEN_COOKIE).describe("Cookie that carries the access token; read by RequestAuthentication fromCookies (native) or by the Lua filter (lua)."),
+        tokenSource: z
+            .enum(["native", "lua"], { error: 'must be "native" (fromCookies) or "lua" (the plan\'s EnvoyFilter)' })
+            .default("native")
+            .describe("How the cookie becomes a token: RequestAuthentication fromCookies, or the Lua cookie-to-header EnvoyFilter."),
+        cookieName: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]+$/, { error: "must be a cookie name (letters, digits, _ and -)" })
+            .default(d.DEFAULT_TOKEN_COOKIE)
+            .describe("Cookie that carries the access token; read by RequestAuthentication fromCookies (native) or by the Lua filter (lua)."),
         issuer: z.string().min(1).optional().describe("JWT issuer (iss). Required with layers.auth."),
-        jwksUri: z.string().regex(/^https?:\/\/[^\s]+$/, { error: "must be an http(s) URL" }).optional().describe("JWKS of the auth service (RS256 keys). Required with layers.auth."),
+        jwksUri: z
+            .string()
+            .regex(/^https?:\/\/[^\s]+$/, { error: "must be an http(s) URL" })
+            .optional()
+            .describe("JWKS of the auth service (RS256 keys). Required with layers.auth."),
         audiences: z
             .array(z.string().min(1))
             .default([])
@@ -457,7 +557,10 @@ export const authSchema = z
         claimHeaders: z
             .array(
                 z.strictObject({
-                    claim: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: "must be a claim name (letters, digits, _ . -, at most 63)" }).describe("JWT claim to pass on."),
+                    claim: z
+                        .string()
+                        .regex(/^[A-Za-z0-9_.-]{1,63}$/, { error: "must be a claim name (letters, digits, _ . -, at most 63)" })
+                        .describe("JWT claim to pass on."),
                     header: headerName.describe("Header that carries the claim to the apps."),
                 }),
             )
@@ -467,14 +570,20 @@ export const authSchema = z
             ])
             .describe("Claims passed to apps as headers (outputClaimToHeaders); clients cannot forge them."),
         stripHeaders: z.array(headerName).default([]).describe("Other identity headers apps read; removed from every request at the gateway."),
-        forwardOriginalToken: z.boolean().default(true).describe("Keep the Authorization header for apps that still verify tokens themselves (plan phase 3); false once they read only the claim headers."),
+        forwardOriginalToken: z
+            .boolean()
+            .default(true)
+            .describe("Keep the Authorization header for apps that still verify tokens themselves (plan phase 3); false once they read only the claim headers."),
         allowPreflight: z.boolean().default(true).describe("Let CORS preflight (OPTIONS, sent without credentials) through to the apps on protected paths."),
         publicPaths: z.array(istioPath).default([]).describe("Open paths (login, health)."),
         protectedPaths: z.array(istioPath).default([]).describe("Paths that need a valid token."),
         rolePaths: z.array(rolePath).default([]).describe("Paths that need a claim value (role)."),
         lua: z
             .strictObject({
-                onExistingAuthorization: z.enum(["replace", "keep"]).default("replace").describe("replace: the cookie's token replaces a client Authorization header; keep: a client header wins and the cookie is ignored."),
+                onExistingAuthorization: z
+                    .enum(["replace", "keep"])
+                    .default("replace")
+                    .describe("replace: the cookie's token replaces a client Authorization header; keep: a client header wins and the cookie is ignored."),
                 removeCookie: z.boolean().default(false).describe("Remove the token cookie before the request reaches the apps."),
             })
             .prefault({})
@@ -486,7 +595,9 @@ export const authSchema = z
                 meshConfigOutside: z
                     .boolean()
                     .default(false)
-                    .describe("The providers are declared in the meshConfig of an istiod this stack does not install (layers.istio or istio.releases.istiod off). Without a declaration Istio denies every request the CUSTOM policy covers, so this must be said, not assumed."),
+                    .describe(
+                        "The providers are declared in the meshConfig of an istiod this stack does not install (layers.istio or istio.releases.istiod off). Without a declaration Istio denies every request the CUSTOM policy covers, so this must be said, not assumed.",
+                    ),
             })
             .prefault({})
             .describe("ext-authz (CUSTOM) providers, e.g. the auth-api token blacklist."),
@@ -501,12 +612,17 @@ export const observabilitySchema = z
             .min(1)
             .max(1000, { error: "must be at most 1000 characters" })
             .regex(/^[^\x00-\x1f\x7f]*$/, { error: "must be one line without control characters (a CEL expression)" })
-            .optional().describe("CEL filter for access logs, e.g. response.code >= 400.").meta({ examples: ["response.code >= 400"] }),
+            .optional()
+            .describe("CEL filter for access logs, e.g. response.code >= 400.")
+            .meta({ examples: ["response.code >= 400"] }),
     })
     .describe("Telemetry.");
 
 export const meshConfigSchema = z.strictObject({
-    environment: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, { error: "must be a short lower-case name (local, dev, prod)" }).describe("Environment name used in tags and names."),
+    environment: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,19}$/, { error: "must be a short lower-case name (local, dev, prod)" })
+        .describe("Environment name used in tags and names."),
     layers: layersSchema.prefault({}),
     cluster: clusterSchema.prefault({}),
     gatewayNodes: gatewayNodesSchema.prefault({}),

@@ -23,10 +23,7 @@ export interface ConfigProblem {
 /** Every problem of a stack configuration, reported together before any resource exists. */
 export class ConfigError extends Error {
     constructor(public readonly problems: readonly ConfigProblem[]) {
-        super(
-            `${problems.length} problem(s) in the stack configuration; nothing was created:\n` +
-                problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
-        );
+        super(`${problems.length} problem(s) in the stack configuration; nothing was created:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join("\n"));
         this.name = "ConfigError";
     }
 }
@@ -71,7 +68,11 @@ function truncate(v: unknown, depth: number): unknown {
     if (v === null || typeof v !== "object") return typeof v === "string" && v.length > 200 ? `${v.slice(0, 200)}…` : v;
     if (depth === 0) return Array.isArray(v) ? "[…]" : "{…}";
     if (Array.isArray(v)) return v.slice(0, 10).map((x) => truncate(x, depth - 1));
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).slice(0, 10).map(([k, x]) => [k, truncate(x, depth - 1)]));
+    return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+            .slice(0, 10)
+            .map(([k, x]) => [k, truncate(x, depth - 1)]),
+    );
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -84,7 +85,10 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function dotted(path: readonly PropertyKey[]): string {
-    return path.map((k) => (typeof k === "number" ? `[${k}]` : String(k))).join(".").replace(/\.\[/g, "[");
+    return path
+        .map((k) => (typeof k === "number" ? `[${k}]` : String(k)))
+        .join(".")
+        .replace(/\.\[/g, "[");
 }
 
 function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
@@ -171,11 +175,21 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
 
     const minor = istioMinor(s.istio.version);
     if (minor < d.MIN_ISTIO_MINOR) {
-        add("istio.version", s.istio.version, `is older than 1.${d.MIN_ISTIO_MINOR} (v1 Istio APIs, RequestAuthentication fromCookies)`, `pin 1.${d.MIN_ISTIO_MINOR}.0 or newer, e.g. ${d.DEFAULT_ISTIO_VERSION}`);
+        add(
+            "istio.version",
+            s.istio.version,
+            `is older than 1.${d.MIN_ISTIO_MINOR} (v1 Istio APIs, RequestAuthentication fromCookies)`,
+            `pin 1.${d.MIN_ISTIO_MINOR}.0 or newer, e.g. ${d.DEFAULT_ISTIO_VERSION}`,
+        );
     }
     if (minor >= d.MIN_ISTIO_MINOR && !d.TESTED_ISTIO_MINORS.includes(minor) && !s.istio.allowUntestedVersion) {
         const tested = d.TESTED_ISTIO_MINORS.map((m) => `1.${m}.x`).join(" or ");
-        add("istio.version", s.istio.version, `is a release the conformance tier does not check (it checks ${d.CONFORMANCE_ISTIO_VERSIONS.join(" and ")})`, `pin ${tested}, or set istio.allowUntestedVersion=true after running the conformance tier against its release files (scripts/fetch-istio-release.sh ${s.istio.version})`);
+        add(
+            "istio.version",
+            s.istio.version,
+            `is a release the conformance tier does not check (it checks ${d.CONFORMANCE_ISTIO_VERSIONS.join(" and ")})`,
+            `pin ${tested}, or set istio.allowUntestedVersion=true after running the conformance tier against its release files (scripts/fetch-istio-release.sh ${s.istio.version})`,
+        );
     }
 
     out.push(...awsChecks(s));
@@ -187,15 +201,28 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
         seen.set(v, k);
     }
     const gw = s.istio.gateway;
-    if (gw.minAvailable >= gw.replicas) add("istio.gateway.minAvailable", gw.minAvailable, `must be below istio.gateway.replicas (${gw.replicas}), or the PodDisruptionBudget blocks every node drain`, `set it to ${Math.max(0, gw.replicas - 1)} or raise replicas`);
+    if (gw.minAvailable >= gw.replicas)
+        add(
+            "istio.gateway.minAvailable",
+            gw.minAvailable,
+            `must be below istio.gateway.replicas (${gw.replicas}), or the PodDisruptionBudget blocks every node drain`,
+            `set it to ${Math.max(0, gw.replicas - 1)} or raise replicas`,
+        );
     if (gw.autoscaling && gw.maxReplicas < gw.replicas) add("istio.gateway.maxReplicas", gw.maxReplicas, `is below istio.gateway.replicas (${gw.replicas})`, "raise maxReplicas");
 
     const nsNames = new Set<string>();
     s.mesh.namespaces.forEach((n, i) => {
         if (nsNames.has(n.name)) add(`mesh.namespaces[${i}].name`, n.name, "is listed twice", "list each namespace once");
         nsNames.add(n.name);
-        if (n.name === gw.namespace && !n.injection) add(`mesh.namespaces[${i}].injection`, false, `would label the gateway namespace ${gw.namespace} istio-injection=disabled, leaving gateway pods with image "auto" (istio/istio#54841)`, "remove the gateway namespace from mesh.namespaces or set injection=true");
-        if (["kube-system", "kube-public", s.istio.namespace].includes(n.name)) add(`mesh.namespaces[${i}].name`, n.name, "is a system namespace and must not get sidecars", "list only application namespaces");
+        if (n.name === gw.namespace && !n.injection)
+            add(
+                `mesh.namespaces[${i}].injection`,
+                false,
+                `would label the gateway namespace ${gw.namespace} istio-injection=disabled, leaving gateway pods with image "auto" (istio/istio#54841)`,
+                "remove the gateway namespace from mesh.namespaces or set injection=true",
+            );
+        if (["kube-system", "kube-public", s.istio.namespace].includes(n.name))
+            add(`mesh.namespaces[${i}].name`, n.name, "is a system namespace and must not get sidecars", "list only application namespaces");
     });
 
     const domainNames = new Set<string>();
@@ -205,12 +232,21 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
         const hosts = dm.hosts ?? s.routing.gateway.hosts;
         if (hosts.length === 0) add(`routing.domains[${i}].hosts`, undefined, "is empty and routing.gateway.hosts is empty too", "set routing.gateway.hosts (or hosts on the domain)");
         for (const h of hosts) {
-            if (!hostMatchesAny(h, s.routing.gateway.hosts)) add(`routing.domains[${i}].hosts`, h, `is not served by the Gateway (routing.gateway.hosts: ${JSON.stringify(s.routing.gateway.hosts)}); the route would never match (IST0132)`, "add the host to routing.gateway.hosts");
+            if (!hostMatchesAny(h, s.routing.gateway.hosts))
+                add(
+                    `routing.domains[${i}].hosts`,
+                    h,
+                    `is not served by the Gateway (routing.gateway.hosts: ${JSON.stringify(s.routing.gateway.hosts)}); the route would never match (IST0132)`,
+                    "add the host to routing.gateway.hosts",
+                );
         }
-        if (layers.mesh && !nsNames.has(dm.namespace)) add(`routing.domains[${i}].namespace`, dm.namespace, "is not a mesh namespace, so its pods get no sidecar (IST0102)", `add {name: ${dm.namespace}} to mesh.namespaces`);
-        if (dm.canary && !dm.canary.header && !dm.canary.cookie && dm.canary.weight === 0) add(`routing.domains[${i}].canary`, dm.canary, "sends no traffic to the canary (no header, no cookie, weight 0)", "set canary.header, canary.cookie or canary.weight");
+        if (layers.mesh && !nsNames.has(dm.namespace))
+            add(`routing.domains[${i}].namespace`, dm.namespace, "is not a mesh namespace, so its pods get no sidecar (IST0102)", `add {name: ${dm.namespace}} to mesh.namespaces`);
+        if (dm.canary && !dm.canary.header && !dm.canary.cookie && dm.canary.weight === 0)
+            add(`routing.domains[${i}].canary`, dm.canary, "sends no traffic to the canary (no header, no cookie, weight 0)", "set canary.header, canary.cookie or canary.weight");
     });
-    if (s.routing.gateway.httpsRedirect && !s.routing.gateway.tlsCredentialName) add("routing.gateway.httpsRedirect", true, "needs HTTPS on the gateway", "set routing.gateway.tlsCredentialName, or terminate TLS at the load balancer and leave httpsRedirect off");
+    if (s.routing.gateway.httpsRedirect && !s.routing.gateway.tlsCredentialName)
+        add("routing.gateway.httpsRedirect", true, "needs HTTPS on the gateway", "set routing.gateway.tlsCredentialName, or terminate TLS at the load balancer and leave httpsRedirect off");
     if (layers.routing && s.routing.domains.length > 0 && s.routing.gateway.hosts.length === 0) add("routing.gateway.hosts", [], "is empty", "list the public hosts, e.g. api.dev.eco2.app");
     s.routing.gateway.hosts.forEach((h, i) => {
         if (h === "*") add(`routing.gateway.hosts[${i}]`, h, "accepts any Host header on the public gateway", "list the real host names");
@@ -219,7 +255,8 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
     if (layers.auth) {
         if (!s.auth.issuer) add("auth.issuer", undefined, "is required with layers.auth", "set the iss claim of the auth service's tokens");
         if (!s.auth.jwksUri) add("auth.jwksUri", undefined, "is required with layers.auth", "set the auth service's JWKS URL (RS256 public keys)");
-        if (s.auth.protectedPaths.length === 0 && s.auth.rolePaths.length === 0) add("auth.protectedPaths", [], "is empty, so RequestAuthentication would admit requests without a token (istio/istio#50588)", "list the paths that need a token, or set layers.auth=false");
+        if (s.auth.protectedPaths.length === 0 && s.auth.rolePaths.length === 0)
+            add("auth.protectedPaths", [], "is empty, so RequestAuthentication would admit requests without a token (istio/istio#50588)", "list the paths that need a token, or set layers.auth=false");
         const publicSet = new Set(s.auth.publicPaths);
         s.auth.protectedPaths.forEach((p, i) => {
             if (publicSet.has(p)) add(`auth.protectedPaths[${i}]`, p, "is also in auth.publicPaths", "keep the path in one list");
@@ -239,7 +276,13 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
         });
         const ext = s.auth.extAuthz;
         if (ext.enabled && ext.providers.length === 0) add("auth.extAuthz.providers", [], "is empty while auth.extAuthz.enabled is on", "declare the provider (name, service, port, paths)");
-        if (ext.enabled && ext.providers.length > 1 && minor < d.MULTI_CUSTOM_PROVIDER_MINOR) add("auth.extAuthz.providers", ext.providers.map((p) => p.name), `names ${ext.providers.length} CUSTOM providers for the gateway; Istio ${s.istio.version} allows one per workload (istio/istio#57933, lifted in 1.30)`, "keep one provider, or pin istio.version 1.30 or newer");
+        if (ext.enabled && ext.providers.length > 1 && minor < d.MULTI_CUSTOM_PROVIDER_MINOR)
+            add(
+                "auth.extAuthz.providers",
+                ext.providers.map((p) => p.name),
+                `names ${ext.providers.length} CUSTOM providers for the gateway; Istio ${s.istio.version} allows one per workload (istio/istio#57933, lifted in 1.30)`,
+                "keep one provider, or pin istio.version 1.30 or newer",
+            );
         const providerNames = new Set<string>();
         ext.providers.forEach((p, i) => {
             if (providerNames.has(p.name)) add(`auth.extAuthz.providers[${i}].name`, p.name, "is declared twice", "give each provider its own name");
@@ -252,14 +295,24 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
                 if (below === undefined) continue;
                 const j = p.paths.findIndex((q) => patternCovers(q, below));
                 if (j >= 0 && !p.paths.some((q) => patternCovers(q, exact))) {
-                    add(`auth.extAuthz.providers[${i}].paths[${j}]`, p.paths[j], `checks the paths below ${exact}/ but not ${exact} itself, which domain ${dom.name} also routes to ${dom.service.name}`, `use "${exact}*", or add "${exact}" to the provider's paths`);
+                    add(
+                        `auth.extAuthz.providers[${i}].paths[${j}]`,
+                        p.paths[j],
+                        `checks the paths below ${exact}/ but not ${exact} itself, which domain ${dom.name} also routes to ${dom.service.name}`,
+                        `use "${exact}*", or add "${exact}" to the provider's paths`,
+                    );
                 }
             }
         });
     }
     out.push(...namespaceChecks(s), ...serviceChecks(s), ...pathChecks(s), ...routeConflicts(s), ...listDuplicates(s), ...extAuthzChecks(s));
     if (s.cluster.podNetworkRouting === "native" && Number(s.cluster.podNetworkCidr.split("/")[1]) < 8) {
-        add("cluster.podNetworkCidr", s.cluster.podNetworkCidr, "is wider than a /8; with podNetworkRouting native the gateway nodes accept every protocol from it", "set the cluster's real pod CIDR (kubeadm --pod-network-cidr, e.g. 192.168.0.0/16)");
+        add(
+            "cluster.podNetworkCidr",
+            s.cluster.podNetworkCidr,
+            "is wider than a /8; with podNetworkRouting native the gateway nodes accept every protocol from it",
+            "set the cluster's real pod CIDR (kubeadm --pod-network-cidr, e.g. 192.168.0.0/16)",
+        );
     }
     s.cluster.cniRules.forEach((r, i) => {
         if (r.fromPort > r.toPort) add(`cluster.cniRules[${i}].toPort`, r.toPort, `is below fromPort (${r.fromPort})`, "swap them, or set toPort >= fromPort");
@@ -269,10 +322,22 @@ function crossChecks(s: MeshSettings): ConfigProblem[] {
         if (seenHosts.has(h)) add(`routing.gateway.hosts[${i}]`, h, "is listed twice", "list each host once");
         seenHosts.add(h);
     });
-    if (layers.auth && !layers.routing && s.auth.stripHeaders.length > 0) add("auth.stripHeaders", s.auth.stripHeaders, "is only enforced by the VirtualServices of layers.routing, which is off: clients could send these headers to the apps", "turn layers.routing on, or strip the headers elsewhere and empty the list");
+    if (layers.auth && !layers.routing && s.auth.stripHeaders.length > 0)
+        add(
+            "auth.stripHeaders",
+            s.auth.stripHeaders,
+            "is only enforced by the VirtualServices of layers.routing, which is off: clients could send these headers to the apps",
+            "turn layers.routing on, or strip the headers elsewhere and empty the list",
+        );
     if (layers.auth && s.auth.jwksUri && s.auth.jwksUri.startsWith("http://")) {
         const host = s.auth.jwksUri.slice("http://".length).split(/[/:]/)[0];
-        if (!/\.svc(\.cluster\.local)?$/.test(host)) add("auth.jwksUri", s.auth.jwksUri, "fetches signing keys over plain http from outside the cluster (anyone on the path could swap them)", "use https, or the auth service's cluster-local name (<svc>.<ns>.svc.cluster.local)");
+        if (!/\.svc(\.cluster\.local)?$/.test(host))
+            add(
+                "auth.jwksUri",
+                s.auth.jwksUri,
+                "fetches signing keys over plain http from outside the cluster (anyone on the path could swap them)",
+                "use https, or the auth service's cluster-local name (<svc>.<ns>.svc.cluster.local)",
+            );
     }
     return out;
 }
@@ -284,11 +349,27 @@ function namespaceChecks(s: MeshSettings): ConfigProblem[] {
     const out: ConfigProblem[] = [];
     const domainNamespaces = new Set(s.routing.domains.map((d) => d.namespace));
     const meshNamespaces = new Map(s.mesh.namespaces.map((n, i) => [n.name, i]));
-    for (const [key, ns] of [["istio.namespace", s.istio.namespace], ["istio.gateway.namespace", s.istio.gateway.namespace]] as const) {
-        if (SYSTEM_NAMESPACES.includes(ns)) out.push({ path: key, value: ns, reason: "is a Kubernetes system namespace; the Istio layer creates and, when removed, deletes its namespaces", fix: `use a namespace of its own, e.g. ${key === "istio.namespace" ? "istio-system" : "istio-ingress"}` });
-        if (domainNamespaces.has(ns) || meshNamespaces.has(ns)) out.push({ path: key, value: ns, reason: "is an application namespace; removing the Istio layer would delete it with the apps in it", fix: `use a namespace of its own, e.g. ${key === "istio.namespace" ? "istio-system" : "istio-ingress"}` });
+    for (const [key, ns] of [
+        ["istio.namespace", s.istio.namespace],
+        ["istio.gateway.namespace", s.istio.gateway.namespace],
+    ] as const) {
+        if (SYSTEM_NAMESPACES.includes(ns))
+            out.push({
+                path: key,
+                value: ns,
+                reason: "is a Kubernetes system namespace; the Istio layer creates and, when removed, deletes its namespaces",
+                fix: `use a namespace of its own, e.g. ${key === "istio.namespace" ? "istio-system" : "istio-ingress"}`,
+            });
+        if (domainNamespaces.has(ns) || meshNamespaces.has(ns))
+            out.push({
+                path: key,
+                value: ns,
+                reason: "is an application namespace; removing the Istio layer would delete it with the apps in it",
+                fix: `use a namespace of its own, e.g. ${key === "istio.namespace" ? "istio-system" : "istio-ingress"}`,
+            });
     }
-    if (["istio-base", "istiod"].includes(s.istio.gateway.name)) out.push({ path: "istio.gateway.name", value: s.istio.gateway.name, reason: "is the name of another Istio Helm release", fix: 'use "istio-ingressgateway"' });
+    if (["istio-base", "istiod"].includes(s.istio.gateway.name))
+        out.push({ path: "istio.gateway.name", value: s.istio.gateway.name, reason: "is the name of another Istio Helm release", fix: 'use "istio-ingressgateway"' });
     s.mesh.namespaces.forEach((n, i) => {
         const seen = new Set<string>();
         n.workloads.forEach((w, j) => {
@@ -319,7 +400,13 @@ function serviceChecks(s: MeshSettings): ConfigProblem[] {
             ["canary", d.canary, o.canary],
         ];
         for (const [f, a, b] of fields) {
-            if (!same(a, b)) out.push({ path: `routing.domains[${i}].${f}`, value: a, reason: `differs from routing.domains[${j}] (${o.name}), which routes to the same Service ${key}; one Service has one port and one DestinationRule`, fix: `make them equal, or route to a different Service` });
+            if (!same(a, b))
+                out.push({
+                    path: `routing.domains[${i}].${f}`,
+                    value: a,
+                    reason: `differs from routing.domains[${j}] (${o.name}), which routes to the same Service ${key}; one Service has one port and one DestinationRule`,
+                    fix: `make them equal, or route to a different Service`,
+                });
         }
     });
     return out;
@@ -333,7 +420,10 @@ function serviceChecks(s: MeshSettings): ConfigProblem[] {
 function pathChecks(s: MeshSettings): ConfigProblem[] {
     const out: ConfigProblem[] = [];
     if (!s.layers.auth) return out;
-    const guarded = [...s.auth.protectedPaths.map((p, i) => [p, `auth.protectedPaths[${i}]`] as const), ...s.auth.rolePaths.flatMap((r, i) => r.paths.map((p, j) => [p, `auth.rolePaths[${i}].paths[${j}]`] as const))];
+    const guarded = [
+        ...s.auth.protectedPaths.map((p, i) => [p, `auth.protectedPaths[${i}]`] as const),
+        ...s.auth.rolePaths.flatMap((r, i) => r.paths.map((p, j) => [p, `auth.rolePaths[${i}].paths[${j}]`] as const)),
+    ];
     for (const [p, key] of guarded) {
         const q = s.auth.publicPaths.find((pub) => pub !== p && patternCovers(pub, p));
         if (q) out.push({ path: key, value: p, reason: `is covered by the public path "${q}", which turns its protection off`, fix: "narrow the public path to the login/health paths it is for" });
@@ -341,7 +431,13 @@ function pathChecks(s: MeshSettings): ConfigProblem[] {
     s.auth.publicPaths.forEach((q, i) => {
         // A suffix exception (`*.json`) opens that suffix under every protected prefix at once.
         const hit = q.startsWith("*") ? guarded.find(([p]) => patternsOverlap(q, p)) : undefined;
-        if (hit) out.push({ path: `auth.publicPaths[${i}]`, value: q, reason: `opens every protected path ending in "${q.slice(1)}" (it overlaps ${hit[1]} "${hit[0]}")`, fix: "list the public paths by their prefix or exact path instead" });
+        if (hit)
+            out.push({
+                path: `auth.publicPaths[${i}]`,
+                value: q,
+                reason: `opens every protected path ending in "${q.slice(1)}" (it overlaps ${hit[1]} "${hit[0]}")`,
+                fix: "list the public paths by their prefix or exact path instead",
+            });
     });
     if (!s.layers.routing) return out;
     // A public path that covers everything below a protected domain's prefix opens the domain:
@@ -351,7 +447,12 @@ function pathChecks(s: MeshSettings): ConfigProblem[] {
             const below = routedPathPatterns(d.pathPrefix).find((p) => p.endsWith("*"))!;
             const guard = guarded.find(([p]) => patternCovers(p, below));
             if (guard && q !== guard[0] && patternCovers(q, below)) {
-                out.push({ path: `auth.publicPaths[${i}]`, value: q, reason: `opens every path below domain ${d.name}'s prefix ${d.pathPrefix} (${below}), which ${guard[1]} "${guard[0]}" protects`, fix: "list only the open endpoints (e.g. the login or health path) as public, or remove the domain from the protected paths if all of it is meant to be open" });
+                out.push({
+                    path: `auth.publicPaths[${i}]`,
+                    value: q,
+                    reason: `opens every path below domain ${d.name}'s prefix ${d.pathPrefix} (${below}), which ${guard[1]} "${guard[0]}" protects`,
+                    fix: "list only the open endpoints (e.g. the login or health path) as public, or remove the domain from the protected paths if all of it is meant to be open",
+                });
                 break;
             }
         }
@@ -360,7 +461,12 @@ function pathChecks(s: MeshSettings): ConfigProblem[] {
     s.routing.domains.forEach((d, i) => {
         for (const routed of routedPathPatterns(d.pathPrefix)) {
             if (!decided.some((p) => patternCovers(p, routed))) {
-                out.push({ path: `routing.domains[${i}].pathPrefix`, value: d.pathPrefix, reason: `routes ${routed} to ${d.service.name}, but no auth.protectedPaths, auth.rolePaths or auth.publicPaths entry covers it`, fix: `add "${d.pathPrefix.endsWith("/") ? d.pathPrefix : `${d.pathPrefix}/`}*" and "${d.pathPrefix}" (or "${d.pathPrefix === "/" ? "/*" : `${d.pathPrefix}*`}") to auth.protectedPaths, or to auth.publicPaths if it is meant to be open` });
+                out.push({
+                    path: `routing.domains[${i}].pathPrefix`,
+                    value: d.pathPrefix,
+                    reason: `routes ${routed} to ${d.service.name}, but no auth.protectedPaths, auth.rolePaths or auth.publicPaths entry covers it`,
+                    fix: `add "${d.pathPrefix.endsWith("/") ? d.pathPrefix : `${d.pathPrefix}/`}*" and "${d.pathPrefix}" (or "${d.pathPrefix === "/" ? "/*" : `${d.pathPrefix}*`}") to auth.protectedPaths, or to auth.publicPaths if it is meant to be open`,
+                });
                 break;
             }
         }
@@ -386,7 +492,12 @@ function routeConflicts(s: MeshSettings): ConfigProblem[] {
             const key = `${host}|${norm}`;
             const j = owner.get(key);
             if (j !== undefined && j !== i) {
-                out.push({ path: `routing.domains[${i}].pathPrefix`, value: dm.pathPrefix, reason: `claims ${host}${norm || "/"} already claimed by domain ${s.routing.domains[j].name} (IST0109)`, fix: "give each domain its own path prefix per host" });
+                out.push({
+                    path: `routing.domains[${i}].pathPrefix`,
+                    value: dm.pathPrefix,
+                    reason: `claims ${host}${norm || "/"} already claimed by domain ${s.routing.domains[j].name} (IST0109)`,
+                    fix: "give each domain its own path prefix per host",
+                });
                 continue;
             }
             owner.set(key, i);
@@ -400,7 +511,12 @@ function routeConflicts(s: MeshSettings): ConfigProblem[] {
             const j = owner.get(`${host}|${ancestor}`);
             if (j === undefined || j === i) continue;
             const a = s.routing.domains[j];
-            out.push({ path: `routing.domains[${i}].pathPrefix`, value: s.routing.domains[i].pathPrefix, reason: `lies inside domain ${a.name}'s prefix ${a.pathPrefix} on ${host}: both VirtualServices match these paths and Istio merges them in creation order, so one silently shadows the other (IST0109)`, fix: `give the domains disjoint prefixes, or route ${s.routing.domains[i].pathPrefix} inside domain ${a.name}` });
+            out.push({
+                path: `routing.domains[${i}].pathPrefix`,
+                value: s.routing.domains[i].pathPrefix,
+                reason: `lies inside domain ${a.name}'s prefix ${a.pathPrefix} on ${host}: both VirtualServices match these paths and Istio merges them in creation order, so one silently shadows the other (IST0109)`,
+                fix: `give the domains disjoint prefixes, or route ${s.routing.domains[i].pathPrefix} inside domain ${a.name}`,
+            });
             break;
         }
     }
@@ -426,7 +542,8 @@ function listDuplicates(s: MeshSettings): ConfigProblem[] {
         list.forEach((v, i) => {
             const k = JSON.stringify(v);
             const j = first.get(k);
-            if (j !== undefined) out.push({ path: `${key}[${i}]`, value: v, reason: `repeats ${key}[${j}]`, fix: "list each entry once (AWS refuses duplicate security-group rules half-way through an apply)" });
+            if (j !== undefined)
+                out.push({ path: `${key}[${i}]`, value: v, reason: `repeats ${key}[${j}]`, fix: "list each entry once (AWS refuses duplicate security-group rules half-way through an apply)" });
             else first.set(k, i);
         });
     }
@@ -445,14 +562,29 @@ function extAuthzChecks(s: MeshSettings): ConfigProblem[] {
     if (!s.layers.auth || !ext.enabled) return out;
     const istiodHere = s.layers.istio && s.istio.releases.istiod;
     if (!istiodHere && !ext.meshConfigOutside) {
-        out.push({ path: "auth.extAuthz.enabled", value: true, reason: `creates CUSTOM policies for ${ext.providers.map((p) => p.name).join(", ") || "its providers"}, but this stack installs no istiod (layers.istio or istio.releases.istiod is off), so no mesh config declares them and Istio would deny every covered request`, fix: "turn layers.istio and istio.releases.istiod on, or declare the providers in your istiod's meshConfig.extensionProviders and set auth.extAuthz.meshConfigOutside=true" });
+        out.push({
+            path: "auth.extAuthz.enabled",
+            value: true,
+            reason: `creates CUSTOM policies for ${ext.providers.map((p) => p.name).join(", ") || "its providers"}, but this stack installs no istiod (layers.istio or istio.releases.istiod is off), so no mesh config declares them and Istio would deny every covered request`,
+            fix: "turn layers.istio and istio.releases.istiod on, or declare the providers in your istiod's meshConfig.extensionProviders and set auth.extAuthz.meshConfigOutside=true",
+        });
     }
     if (istiodHere && ext.meshConfigOutside) {
-        out.push({ path: "auth.extAuthz.meshConfigOutside", value: true, reason: "is set, but this stack installs istiod and declares the providers in its mesh config itself", fix: "remove it (it is only for an istiod this stack does not install)" });
+        out.push({
+            path: "auth.extAuthz.meshConfigOutside",
+            value: true,
+            reason: "is set, but this stack installs istiod and declares the providers in its mesh config itself",
+            fix: "remove it (it is only for an istiod this stack does not install)",
+        });
     }
     ext.providers.forEach((p, i) => {
         if (!/\.svc(\.cluster\.local)?$/.test(p.service)) {
-            out.push({ path: `auth.extAuthz.providers[${i}].service`, value: p.service, reason: "is not a Service inside the cluster; the gateway would send every covered request's cookie and Authorization header to it over plaintext gRPC", fix: "use the authz Service's cluster-local name, e.g. auth-api.auth.svc.cluster.local" });
+            out.push({
+                path: `auth.extAuthz.providers[${i}].service`,
+                value: p.service,
+                reason: "is not a Service inside the cluster; the gateway would send every covered request's cookie and Authorization header to it over plaintext gRPC",
+                fix: "use the authz Service's cluster-local name, e.g. auth-api.auth.svc.cluster.local",
+            });
         }
     });
     return out;

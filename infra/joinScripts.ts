@@ -1,14 +1,4 @@
-import {
-    ADMIN_KUBECONFIG,
-    BOOTSTRAP_MARKER,
-    BOOTSTRAP_WAIT_SECONDS,
-    KUBEADM_V1BETA4_MINOR,
-    KUBELET_CONF,
-    NODE_PKI_DIR,
-    NODE_REGISTER_WAIT_SECONDS,
-    NODE_STATE_DIR,
-    POLL_SECONDS,
-} from "./defaults";
+import { ADMIN_KUBECONFIG, BOOTSTRAP_MARKER, BOOTSTRAP_WAIT_SECONDS, KUBEADM_V1BETA4_MINOR, KUBELET_CONF, NODE_PKI_DIR, NODE_REGISTER_WAIT_SECONDS, NODE_STATE_DIR, POLL_SECONDS } from "./defaults";
 
 // The shell the join runs, as plain text from pure functions: tests shellcheck every script and
 // run it against stand-in kubeadm/kubectl. Paths and waits read ECO2_* variables with the real
@@ -46,7 +36,10 @@ export function asRoot(script: string): string {
  * name that a Ready Node holds (kubernetes#81056, #89512).
  */
 export function gatewayNodeName(environment: string, index: number, instanceId: string): string {
-    const suffix = instanceId.replace(/^i-/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+    const suffix = instanceId
+        .replace(/^i-/, "")
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-");
     const name = `eco2-${environment}-gateway-${index}-${suffix}`.replace(/-+/g, "-").replace(/-$/, "");
     // A Node name is a DNS-1123 subdomain; keep it a single label (63) for hostnames and logs.
     return name.slice(0, 63).replace(/-$/, "");

@@ -98,42 +98,77 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
 
         // NLBs accept a security group only when created with one (it cannot be added later), so
         // both types get theirs from the start; the nodes then trust this group, not client CIDRs.
-        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            vpcId: args.vpcId,
-            description: `eco2-mesh ${args.environment} gateway load balancer`,
-            tags: { ...tags, Name: `eco2-${args.environment}-gateway-lb` },
-        }, child);
+        const sg = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: `eco2-mesh ${args.environment} gateway load balancer`,
+                tags: { ...tags, Name: `eco2-${args.environment}-gateway-lb` },
+            },
+            child,
+        );
         this.securityGroupId = sg.id;
         args.ingressCidrs.forEach((cidr, c) => {
             for (const port of listenerPorts) {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-clients-${c}-${port}`, {
-                    securityGroupId: sg.id, description: `clients on ${port}`, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: cidr,
-                }, child);
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-clients-${c}-${port}`,
+                    {
+                        securityGroupId: sg.id,
+                        description: `clients on ${port}`,
+                        ipProtocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        cidrIpv4: cidr,
+                    },
+                    child,
+                );
             }
         });
         for (const port of nodePortsReachedByLoadBalancer(args.nodePorts, args.healthCheck.port)) {
-            new aws.vpc.SecurityGroupEgressRule(`${name}-to-nodes-${port}`, {
-                securityGroupId: sg.id, description: `gateway NodePort ${port}`, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: args.nodeSecurityGroupId,
-            }, child);
-            new aws.vpc.SecurityGroupIngressRule(`${name}-nodeport-${port}`, {
-                securityGroupId: args.nodeSecurityGroupId, description: `gateway NodePort ${port} from the load balancer`, ipProtocol: "tcp", fromPort: port, toPort: port, referencedSecurityGroupId: sg.id,
-            }, child);
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-to-nodes-${port}`,
+                {
+                    securityGroupId: sg.id,
+                    description: `gateway NodePort ${port}`,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    referencedSecurityGroupId: args.nodeSecurityGroupId,
+                },
+                child,
+            );
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-nodeport-${port}`,
+                {
+                    securityGroupId: args.nodeSecurityGroupId,
+                    description: `gateway NodePort ${port} from the load balancer`,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    referencedSecurityGroupId: sg.id,
+                },
+                child,
+            );
         }
 
         // Named by its type: switching between NLB and ALB replaces the load balancer anyway.
-        const lb = new aws.lb.LoadBalancer(`${name}-${args.type}`, {
-            loadBalancerType: isAlb ? "application" : "network",
-            internal: args.internal,
-            subnets: [...args.subnetIds],
-            securityGroups: [sg.id],
-            enableDeletionProtection: args.deletionProtection,
-            accessLogs: args.accessLogs ? { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true } : undefined,
-            // ALB: requests with header names Envoy would reject never reach the gateway.
-            dropInvalidHeaderFields: isAlb ? true : undefined,
-            // NLB: the node subnets need not match the load balancer's AZs.
-            enableCrossZoneLoadBalancing: isAlb ? undefined : true,
-            tags: { ...tags, Name: `eco2-${args.environment}-gateway` },
-        }, child);
+        const lb = new aws.lb.LoadBalancer(
+            `${name}-${args.type}`,
+            {
+                loadBalancerType: isAlb ? "application" : "network",
+                internal: args.internal,
+                subnets: [...args.subnetIds],
+                securityGroups: [sg.id],
+                enableDeletionProtection: args.deletionProtection,
+                accessLogs: args.accessLogs ? { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true } : undefined,
+                // ALB: requests with header names Envoy would reject never reach the gateway.
+                dropInvalidHeaderFields: isAlb ? true : undefined,
+                // NLB: the node subnets need not match the load balancer's AZs.
+                enableCrossZoneLoadBalancing: isAlb ? undefined : true,
+                tags: { ...tags, Name: `eco2-${args.environment}-gateway` },
+            },
+            child,
+        );
         this.dnsName = lb.dnsName;
         this.zoneId = lb.zoneId;
         this.arn = lb.arn;
@@ -141,21 +176,25 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
         this.targetGroupArns = {};
         const targetGroups: Record<string, aws.lb.TargetGroup> = {};
         for (const [role, port] of Object.entries(targetGroupPorts(args.nodePorts))) {
-            const tg = new aws.lb.TargetGroup(`${name}-tg-${role}`, {
-                targetType: "instance",
-                vpcId: args.vpcId,
-                port,
-                protocol: isAlb ? "HTTP" : "TCP",
-                deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
-                healthCheck: {
-                    enabled: true,
-                    protocol: "HTTP",
-                    port: `${args.healthCheck.port}`,
-                    path: args.healthCheck.path,
-                    matcher: "200",
+            const tg = new aws.lb.TargetGroup(
+                `${name}-tg-${role}`,
+                {
+                    targetType: "instance",
+                    vpcId: args.vpcId,
+                    port,
+                    protocol: isAlb ? "HTTP" : "TCP",
+                    deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
+                    healthCheck: {
+                        enabled: true,
+                        protocol: "HTTP",
+                        port: `${args.healthCheck.port}`,
+                        path: args.healthCheck.path,
+                        matcher: "200",
+                    },
+                    tags: { ...tags, Name: `eco2-${args.environment}-gateway-${role}` },
                 },
-                tags: { ...tags, Name: `eco2-${args.environment}-gateway-${role}` },
-            }, child);
+                child,
+            );
             targetGroups[role] = tg;
             this.targetGroupArns[role] = tg.arn;
             args.instanceIds.forEach((instanceId, i) => {
@@ -163,33 +202,41 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
             });
         }
         const istioTargetGroup = targetGroups.http;
-        const serve = isAlb
-            ? weightedForward(istioTargetGroup.arn, args.cutover.weight, args.cutover.legacyTargetGroupArn)
-            : { type: "forward", targetGroupArn: istioTargetGroup.arn };
+        const serve = isAlb ? weightedForward(istioTargetGroup.arn, args.cutover.weight, args.cutover.legacyTargetGroupArn) : { type: "forward", targetGroupArn: istioTargetGroup.arn };
 
         const listeners: aws.lb.Listener[] = [];
         if (args.listeners.http) {
             const redirect = isAlb && args.listeners.https;
-            listeners.push(new aws.lb.Listener(`${name}-listener-http`, {
-                loadBalancerArn: lb.arn,
-                port: HTTP_PORT,
-                protocol: isAlb ? "HTTP" : "TCP",
-                defaultActions: [redirect
-                    ? { type: "redirect", redirect: { protocol: "HTTPS", port: `${HTTPS_PORT}`, statusCode: "HTTP_301" } }
-                    : serve],
-                tags,
-            }, child));
+            listeners.push(
+                new aws.lb.Listener(
+                    `${name}-listener-http`,
+                    {
+                        loadBalancerArn: lb.arn,
+                        port: HTTP_PORT,
+                        protocol: isAlb ? "HTTP" : "TCP",
+                        defaultActions: [redirect ? { type: "redirect", redirect: { protocol: "HTTPS", port: `${HTTPS_PORT}`, statusCode: "HTTP_301" } } : serve],
+                        tags,
+                    },
+                    child,
+                ),
+            );
         }
         if (args.listeners.https) {
-            listeners.push(new aws.lb.Listener(`${name}-listener-https`, {
-                loadBalancerArn: lb.arn,
-                port: HTTPS_PORT,
-                protocol: isAlb ? "HTTPS" : "TLS",
-                certificateArn: args.certificateArn,
-                sslPolicy: args.sslPolicy,
-                defaultActions: [serve],
-                tags,
-            }, child));
+            listeners.push(
+                new aws.lb.Listener(
+                    `${name}-listener-https`,
+                    {
+                        loadBalancerArn: lb.arn,
+                        port: HTTPS_PORT,
+                        protocol: isAlb ? "HTTPS" : "TLS",
+                        certificateArn: args.certificateArn,
+                        sslPolicy: args.sslPolicy,
+                        defaultActions: [serve],
+                        tags,
+                    },
+                    child,
+                ),
+            );
         }
         this.listenerArns = listeners.map((l) => l.arn);
 
@@ -199,22 +246,30 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
         if (args.cutover.dns) {
             const dns = args.cutover.dns;
             const weights = dnsWeights(args.cutover.weight);
-            new aws.route53.Record(`${name}-dns-legacy`, {
-                zoneId: dns.zoneId,
-                name: dns.recordName,
-                type: "A",
-                setIdentifier: "legacy",
-                weightedRoutingPolicies: [{ weight: weights.legacy }],
-                aliases: [{ name: dns.legacyDnsName, zoneId: dns.legacyZoneId, evaluateTargetHealth: true }],
-            }, child);
-            new aws.route53.Record(`${name}-dns-istio`, {
-                zoneId: dns.zoneId,
-                name: dns.recordName,
-                type: "A",
-                setIdentifier: "istio",
-                weightedRoutingPolicies: [{ weight: weights.istio }],
-                aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }],
-            }, child);
+            new aws.route53.Record(
+                `${name}-dns-legacy`,
+                {
+                    zoneId: dns.zoneId,
+                    name: dns.recordName,
+                    type: "A",
+                    setIdentifier: "legacy",
+                    weightedRoutingPolicies: [{ weight: weights.legacy }],
+                    aliases: [{ name: dns.legacyDnsName, zoneId: dns.legacyZoneId, evaluateTargetHealth: true }],
+                },
+                child,
+            );
+            new aws.route53.Record(
+                `${name}-dns-istio`,
+                {
+                    zoneId: dns.zoneId,
+                    name: dns.recordName,
+                    type: "A",
+                    setIdentifier: "istio",
+                    weightedRoutingPolicies: [{ weight: weights.istio }],
+                    aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }],
+                },
+                child,
+            );
         }
 
         this.registerOutputs({

@@ -69,38 +69,51 @@ export class NodeJoin extends pulumi.ComponentResource {
             const nodeName = pulumi.output(node.instanceId).apply((id) => gatewayNodeName(args.environment, i, id));
             const triggers = [node.instanceId];
 
-            const joinCommand = new command.remote.Command(`${name}-${i}-join-command`, {
-                connection: controlPlane,
-                create: asRoot(joinCommandScript({ ttl: args.joinTokenTtl, description: `eco2-mesh ${args.environment} gateway node ${i}` })),
-                triggers,
-                logging: "none",
-                // The previous stdout (an older join command) would otherwise be sent as an SSH env var.
-                addPreviousOutputInEnv: false,
-            }, { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: args.networkReady });
+            const joinCommand = new command.remote.Command(
+                `${name}-${i}-join-command`,
+                {
+                    connection: controlPlane,
+                    create: asRoot(joinCommandScript({ ttl: args.joinTokenTtl, description: `eco2-mesh ${args.environment} gateway node ${i}` })),
+                    triggers,
+                    logging: "none",
+                    // The previous stdout (an older join command) would otherwise be sent as an SSH env var.
+                    addPreviousOutputInEnv: false,
+                },
+                { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: args.networkReady },
+            );
 
-            const join = new command.remote.Command(`${name}-${i}-join`, {
-                connection: connection(node.privateIp),
-                create: pulumi.all([nodeName, joinCommand.urn]).apply(([n, urn]) =>
-                    asRoot(nodeJoinScript({ nodeName: n, kubernetesVersion: args.kubernetesVersion, taint: args.taint, replaceHint: urn }))),
-                delete: asRoot(nodeResetScript()),
-                stdin: pulumi.secret(joinCommand.stdout),
-                triggers,
-                logging: "none",
-                addPreviousOutputInEnv: false,
-            }, { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: [joinCommand, ...(args.networkReady ?? [])] });
+            const join = new command.remote.Command(
+                `${name}-${i}-join`,
+                {
+                    connection: connection(node.privateIp),
+                    create: pulumi
+                        .all([nodeName, joinCommand.urn])
+                        .apply(([n, urn]) => asRoot(nodeJoinScript({ nodeName: n, kubernetesVersion: args.kubernetesVersion, taint: args.taint, replaceHint: urn }))),
+                    delete: asRoot(nodeResetScript()),
+                    stdin: pulumi.secret(joinCommand.stdout),
+                    triggers,
+                    logging: "none",
+                    addPreviousOutputInEnv: false,
+                },
+                { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: [joinCommand, ...(args.networkReady ?? [])] },
+            );
 
             // The script text holds the node name, unknown at preview for a new instance; the
             // placement is also given as a structured trigger so the policy pack can check it
             // then (gatewayPodsFitJoinedNodes), and the output is hidden so that a command whose
             // text cannot be read yet still passes joinTokenCommandsDoNotLogOutput.
-            const label = new command.remote.Command(`${name}-${i}-label`, {
-                connection: controlPlane,
-                create: nodeName.apply((n) => asRoot(labelScript({ nodeName: n, labels: args.labels, taint: args.taint }))),
-                delete: nodeName.apply((n) => asRoot(drainScript({ nodeName: n, drainTimeout: args.drainTimeout }))),
-                triggers: [...triggers, { nodeLabels: { ...args.labels }, nodeTaint: { ...args.taint } }],
-                logging: "none",
-                addPreviousOutputInEnv: false,
-            }, { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: [join] });
+            const label = new command.remote.Command(
+                `${name}-${i}-label`,
+                {
+                    connection: controlPlane,
+                    create: nodeName.apply((n) => asRoot(labelScript({ nodeName: n, labels: args.labels, taint: args.taint }))),
+                    delete: nodeName.apply((n) => asRoot(drainScript({ nodeName: n, drainTimeout: args.drainTimeout }))),
+                    triggers: [...triggers, { nodeLabels: { ...args.labels }, nodeTaint: { ...args.taint } }],
+                    logging: "none",
+                    addPreviousOutputInEnv: false,
+                },
+                { ...child, additionalSecretOutputs: ["stdout", "stderr"], dependsOn: [join] },
+            );
 
             this.joinCommands.push(joinCommand);
             this.joins.push(join);

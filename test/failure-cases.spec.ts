@@ -25,10 +25,14 @@ describe("real-world failure cases", () => {
             const cfg = configFor(stackValues(stack));
             const ra = rec.kind("RequestAuthentication");
             expect(ra, stack).to.have.length(1);
-            const denies = rec.kind("AuthorizationPolicy").filter((p) =>
-                p.inputs.spec.action === "DENY" &&
-                JSON.stringify(p.inputs.spec.selector) === JSON.stringify(ra[0].inputs.spec.selector) &&
-                p.inputs.spec.rules.some((r: any) => r.from?.some((f: any) => (f.source.notRequestPrincipals ?? []).includes("*"))));
+            const denies = rec
+                .kind("AuthorizationPolicy")
+                .filter(
+                    (p) =>
+                        p.inputs.spec.action === "DENY" &&
+                        JSON.stringify(p.inputs.spec.selector) === JSON.stringify(ra[0].inputs.spec.selector) &&
+                        p.inputs.spec.rules.some((r: any) => r.from?.some((f: any) => (f.source.notRequestPrincipals ?? []).includes("*"))),
+                );
             const covered = denies.flatMap((p) => p.inputs.spec.rules.flatMap((r: any) => r.to.flatMap((t: any) => t.operation.paths)));
             const mustCover = [...cfg.auth.protectedPaths, ...cfg.auth.rolePaths.flatMap((r) => r.paths)];
             for (const p of mustCover) expect(pathCovered(p, covered), `${stack}: ${p} has no principal requirement`).to.equal(true);
@@ -47,7 +51,10 @@ describe("real-world failure cases", () => {
             setPath(v, "istio.version", version);
             const rec = await record(configFor(v));
             const ports = rec.named("istio-gateway").inputs.values.service.ports as any[];
-            expect(ports.find((p) => p.name === "status-port"), version).to.deep.include({ port: 15021, targetPort: 15021, nodePort: 31021 });
+            expect(
+                ports.find((p) => p.name === "status-port"),
+                version,
+            ).to.deep.include({ port: 15021, targetPort: 15021, nodePort: 31021 });
             for (const p of ports) expect(p.nodePort, `${version} ${p.name}`).to.be.a("number");
             expect(new Set(ports.map((p) => p.nodePort)).size).to.equal(ports.length);
             expect(ports.map((p) => p.nodePort).sort()).to.deep.equal([31021, 31080, 31443]);
@@ -83,7 +90,10 @@ describe("real-world failure cases", () => {
         for (const v of variants) {
             const rec = await record(configFor(v));
             const declared = (rec.named("istio-istiod").inputs.values.meshConfig.extensionProviders ?? []).map((p: any) => p.name);
-            const used = rec.kind("AuthorizationPolicy").filter((p) => p.inputs.spec.action === "CUSTOM").map((p) => p.inputs.spec.provider.name);
+            const used = rec
+                .kind("AuthorizationPolicy")
+                .filter((p) => p.inputs.spec.action === "CUSTOM")
+                .map((p) => p.inputs.spec.provider.name);
             expect(used.length).to.be.greaterThan(0);
             for (const name of used) expect(declared).to.include(name);
         }

@@ -64,7 +64,10 @@ export function setPath(obj: Record<string, any>, dotted: string, value: unknown
 }
 
 export class Recording {
-    constructor(public readonly resources: RecordedResource[], public readonly outputs: ProgramOutputs) {}
+    constructor(
+        public readonly resources: RecordedResource[],
+        public readonly outputs: ProgramOutputs,
+    ) {}
 
     ofType(type: string): RecordedResource[] {
         return this.resources.filter((r) => r.type === type);

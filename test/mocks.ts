@@ -96,10 +96,18 @@ export const mocks: pulumi.runtime.Mocks = {
 };
 
 type Req = {
-    getType(): string; getName(): string; getParent(): string; getProvider(): string; getDependenciesList(): string[];
-    getRetainondelete(): boolean; getAdditionalsecretoutputsList(): string[]; getReplaceonchangesList(): string[];
-    getDeletebeforereplace(): boolean; getCustom(): boolean;
-    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void }; getObject(): { toJavaScript(): Record<string, any> } | undefined;
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getDependenciesList(): string[];
+    getRetainondelete(): boolean;
+    getAdditionalsecretoutputsList(): string[];
+    getReplaceonchangesList(): string[];
+    getDeletebeforereplace(): boolean;
+    getCustom(): boolean;
+    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+    getObject(): { toJavaScript(): Record<string, any> } | undefined;
 };
 
 /** Installs the mocks once for the whole suite and records every registration request. */

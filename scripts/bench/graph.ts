@@ -18,14 +18,18 @@ const NS_TYPES = new Set(["kubernetes:core/v1:Namespace", "kubernetes:core/v1:Na
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 function chartOf(r: RecordedResource): string {
-    return String(r.inputs.chart ?? "").split("/").pop() ?? "";
+    return (
+        String(r.inputs.chart ?? "")
+            .split("/")
+            .pop() ?? ""
+    );
 }
 
 function requiredDependsOn(a: RecordedResource, b: RecordedResource): boolean {
     const isCr = a.type.startsWith("kubernetes:") && String(a.inputs.apiVersion ?? "").includes("istio.io/");
     if (isCr && CRD_TYPES.has(b.type)) {
         const [group] = String(a.inputs.apiVersion).split("/");
-        return b.inputs.spec?.group === group && b.inputs.spec?.names?.kind === a.inputs.kind || b.type.endsWith("Patch");
+        return (b.inputs.spec?.group === group && b.inputs.spec?.names?.kind === a.inputs.kind) || b.type.endsWith("Patch");
     }
     if (isCr && b.type === RELEASE && chartOf(b) === "base") return true;
     if (NS_TYPES.has(b.type)) {
@@ -52,7 +56,10 @@ export function chains(resources: readonly RecordedResource[]): { actual: Chain;
         const deps = [...new Set(r.dependencies)].filter((u) => byUrn.has(u));
         const data = new Set(Object.values(r.propertyDependencies ?? {}).flat());
         actualEdges.set(r.urn, deps);
-        requiredEdges.set(r.urn, deps.filter((u) => data.has(u) || requiredDependsOn(r, byUrn.get(u)!)));
+        requiredEdges.set(
+            r.urn,
+            deps.filter((u) => data.has(u) || requiredDependsOn(r, byUrn.get(u)!)),
+        );
     }
     return { actual: longest(custom, actualEdges), required: longest(custom, requiredEdges) };
 }

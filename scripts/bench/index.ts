@@ -18,7 +18,12 @@ interface Row {
 }
 
 function run(mode: string, n: number): any {
-    const out = execFileSync(process.execPath, ["--max-old-space-size=8192", WORKER, mode, String(n)], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] });
+    const out = execFileSync(process.execPath, ["--max-old-space-size=8192", WORKER, mode, String(n)], {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ["ignore", "pipe", "inherit"],
+    });
     return JSON.parse(out.trim().split("\n").pop()!);
 }
 
@@ -46,8 +51,18 @@ function main(): void {
         const perRes = p.ms / p.resources;
         const floorPerRes = f.ms / f.resources;
         rows.push({ measure: `program, ${n} domains (${p.resources} resources)`, value: `${fmt(p.ms, 0)} ms, ${fmt(perRes)} ms/resource, peak ${fmt(p.maxRssMb, 0)} MB`, target: "" });
-        rows.push({ measure: `  per-resource cost vs floor (${f.resources} bare resources: ${fmt(f.ms, 0)} ms, peak ${fmt(f.maxRssMb, 0)} MB)`, value: `${fmt(perRes / floorPerRes)}x`, target: "<= 2x", pass: perRes / floorPerRes <= 2 });
-        rows.push({ measure: `  longest dependency chain vs minimal (${n} domains)`, value: `${p.chain.length} vs ${p.requiredChain.length}`, target: "equal", pass: p.chain.length === p.requiredChain.length });
+        rows.push({
+            measure: `  per-resource cost vs floor (${f.resources} bare resources: ${fmt(f.ms, 0)} ms, peak ${fmt(f.maxRssMb, 0)} MB)`,
+            value: `${fmt(perRes / floorPerRes)}x`,
+            target: "<= 2x",
+            pass: perRes / floorPerRes <= 2,
+        });
+        rows.push({
+            measure: `  longest dependency chain vs minimal (${n} domains)`,
+            value: `${p.chain.length} vs ${p.requiredChain.length}`,
+            target: "equal",
+            pass: p.chain.length === p.requiredChain.length,
+        });
         detail.push(`chain at ${n} domains: ${p.chain.members.join(" -> ")}`);
     }
     const [a, b] = [SIZES[SIZES.length - 2], SIZES[SIZES.length - 1]];
@@ -61,7 +76,12 @@ function main(): void {
             const r = run("policy", n);
             const perRes = (r.resourceMs + r.stackMs) / r.resources;
             stackMs.set(n, r.stackMs);
-            rows.push({ measure: `policy pack (${r.rules} rules), ${r.resources} resources`, value: `${fmt(perRes, 3)} ms/resource (resource rules ${fmt(r.resourceMs, 0)} ms, stack rules ${fmt(r.stackMs, 0)} ms)`, target: "<= 1 ms/resource", pass: perRes <= 1 });
+            rows.push({
+                measure: `policy pack (${r.rules} rules), ${r.resources} resources`,
+                value: `${fmt(perRes, 3)} ms/resource (resource rules ${fmt(r.resourceMs, 0)} ms, stack rules ${fmt(r.stackMs, 0)} ms)`,
+                target: "<= 1 ms/resource",
+                pass: perRes <= 1,
+            });
         } catch (e) {
             rows.push({ measure: `policy pack, ${n} domains`, value: `not measured: ${(e as Error).message.split("\n")[0]}`, target: "<= 1 ms/resource" });
         }
@@ -79,7 +99,12 @@ function main(): void {
     const previewFile = process.env.ECO2_BENCH_PREVIEW ?? path.join(ROOT, ".bench", "preview.json");
     if (previewFile && fs.existsSync(previewFile)) {
         const pv = JSON.parse(fs.readFileSync(previewFile, "utf8")) as { programMs: number; floorMs: number; resources: number };
-        rows.push({ measure: `pulumi preview --stack local vs floor (${pv.resources} resources, real engine)`, value: `${fmt(pv.programMs / pv.floorMs)}x (${fmt(pv.programMs, 0)} vs ${fmt(pv.floorMs, 0)} ms)`, target: "<= 1.5x", pass: pv.programMs / pv.floorMs <= 1.5 });
+        rows.push({
+            measure: `pulumi preview --stack local vs floor (${pv.resources} resources, real engine)`,
+            value: `${fmt(pv.programMs / pv.floorMs)}x (${fmt(pv.programMs, 0)} vs ${fmt(pv.floorMs, 0)} ms)`,
+            target: "<= 1.5x",
+            pass: pv.programMs / pv.floorMs <= 1.5,
+        });
     } else {
         rows.push({ measure: "pulumi preview vs floor (real engine)", value: "not measured: run bash scripts/bench-preview.sh first (real engine and a loopback cluster, ~4 min)", target: "<= 1.5x" });
     }

@@ -77,8 +77,11 @@ async function main() {
 }
 
 if (require.main === module) {
-    main().then(() => process.exit(0), (e) => {
-        console.error(e);
-        process.exit(1);
-    });
+    main().then(
+        () => process.exit(0),
+        (e) => {
+            console.error(e);
+            process.exit(1);
+        },
+    );
 }

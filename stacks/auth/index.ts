@@ -24,12 +24,7 @@ export class Auth extends pulumi.ComponentResource {
         this.tokenSource = s.auth.tokenSource;
         this.extAuthzProviders = s.auth.extAuthz.enabled ? s.auth.extAuthz.providers.map((p) => p.name) : [];
 
-        const objects = [
-            requestAuthenticationObject(s),
-            ...authorizationPolicyObjects(s),
-            ...extAuthzPolicyObjects(s),
-            ...(s.auth.tokenSource === "lua" ? [cookieToHeaderFilterObject(s)] : []),
-        ];
+        const objects = [requestAuthenticationObject(s), ...authorizationPolicyObjects(s), ...extAuthzPolicyObjects(s), ...(s.auth.tokenSource === "lua" ? [cookieToHeaderFilterObject(s)] : [])];
         for (const obj of objects) {
             registerIstioObject(`${name}-${obj.kind.toLowerCase()}-${obj.metadata.name}`, obj, args.ready, child);
         }

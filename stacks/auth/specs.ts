@@ -59,18 +59,22 @@ export function authorizationPolicyObjects(s: MeshSettings): IstioObject[] {
     const out: IstioObject[] = [];
     const guarded = [...a.protectedPaths, ...a.rolePaths.flatMap((r) => r.paths)];
     if (guarded.length > 0) {
-        out.push(istioObject("AuthorizationPolicy", "require-jwt", s.istio.gateway.namespace, {
-            selector: selector(s),
-            action: "DENY",
-            rules: [{ from: [{ source: { notRequestPrincipals: ["*"] } }], to: [{ operation: { paths: [...new Set(guarded)], ...notPaths, ...notMethods } }] }],
-        }));
+        out.push(
+            istioObject("AuthorizationPolicy", "require-jwt", s.istio.gateway.namespace, {
+                selector: selector(s),
+                action: "DENY",
+                rules: [{ from: [{ source: { notRequestPrincipals: ["*"] } }], to: [{ operation: { paths: [...new Set(guarded)], ...notPaths, ...notMethods } }] }],
+            }),
+        );
     }
     a.rolePaths.forEach((r, i) => {
-        out.push(istioObject("AuthorizationPolicy", `require-${r.claim}-${i}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"), s.istio.gateway.namespace, {
-            selector: selector(s),
-            action: "DENY",
-            rules: [{ to: [{ operation: { paths: [...r.paths], ...notMethods } }], when: [{ key: `request.auth.claims[${r.claim}]`, notValues: [...r.values] }] }],
-        }));
+        out.push(
+            istioObject("AuthorizationPolicy", `require-${r.claim}-${i}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"), s.istio.gateway.namespace, {
+                selector: selector(s),
+                action: "DENY",
+                rules: [{ to: [{ operation: { paths: [...r.paths], ...notMethods } }], when: [{ key: `request.auth.claims[${r.claim}]`, notValues: [...r.values] }] }],
+            }),
+        );
     });
     return out;
 }

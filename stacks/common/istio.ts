@@ -39,12 +39,7 @@ export function istioObject(kind: IstioKind, name: string, namespace: string, sp
 }
 
 /** Registers an Istio object; it waits for its CRD and its namespace only. */
-export function registerIstioObject(
-    resourceName: string,
-    obj: IstioObject,
-    ready: ReadinessIndex,
-    opts: pulumi.CustomResourceOptions,
-): k8s.apiextensions.CustomResource {
+export function registerIstioObject(resourceName: string, obj: IstioObject, ready: ReadinessIndex, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
     const dependsOn = ready.forObject(obj.apiVersion, obj.kind, obj.metadata.namespace);
     return new k8s.apiextensions.CustomResource(resourceName, { ...obj }, { ...opts, dependsOn });
 }

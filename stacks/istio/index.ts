@@ -43,20 +43,28 @@ export class IstioInstall extends pulumi.ComponentResource {
         this.gatewayNamespace = istio.gateway.namespace;
 
         // istio-system holds the mesh CA's root secret; keep it whenever the CRDs are kept.
-        const systemNs = new k8s.core.v1.Namespace(`${name}-system-ns`, {
-            metadata: { name: istio.namespace, labels: { ...MANAGED_LABELS } },
-        }, { ...child, retainOnDelete: istio.crds.retainOnDelete });
+        const systemNs = new k8s.core.v1.Namespace(
+            `${name}-system-ns`,
+            {
+                metadata: { name: istio.namespace, labels: { ...MANAGED_LABELS } },
+            },
+            { ...child, retainOnDelete: istio.crds.retainOnDelete },
+        );
 
         // Never labelled istio-injection=disabled: the gateway pods get their image by injection
         // and would otherwise pull an image literally called "auto" (istio/istio#54841).
-        const gatewayNs = istio.gateway.namespace === istio.namespace ? systemNs : new k8s.core.v1.Namespace(`${name}-gateway-ns`, {
-            metadata: { name: istio.gateway.namespace, labels: { ...MANAGED_LABELS } },
-        }, child);
+        const gatewayNs =
+            istio.gateway.namespace === istio.namespace
+                ? systemNs
+                : new k8s.core.v1.Namespace(
+                      `${name}-gateway-ns`,
+                      {
+                          metadata: { name: istio.gateway.namespace, labels: { ...MANAGED_LABELS } },
+                      },
+                      child,
+                  );
 
-        const chart = (chartName: string) =>
-            args.chartDir
-                ? { chart: path.join(args.chartDir, chartName) }
-                : { chart: chartName, repositoryOpts: { repo: istio.chartRepository } };
+        const chart = (chartName: string) => (args.chartDir ? { chart: path.join(args.chartDir, chartName) } : { chart: chartName, repositoryOpts: { repo: istio.chartRepository } });
 
         const crdDocs = args.crdFile ? readCrdFile(args.crdFile) : [];
         const crdResources: pulumi.Resource[] = [];
@@ -74,28 +82,38 @@ export class IstioInstall extends pulumi.ComponentResource {
             // installed lack Helm's ownership metadata and the install fails with "invalid
             // ownership metadata" (istio/istio#43204). Label them for the release once.
             for (const doc of crdDocs) {
-                crdResources.push(new k8s.apiextensions.v1.CustomResourceDefinitionPatch(`${name}-adopt-${doc.metadata.name}`, {
-                    metadata: {
-                        name: doc.metadata.name,
-                        labels: { "app.kubernetes.io/managed-by": "Helm" },
-                        annotations: { "meta.helm.sh/release-name": BASE_RELEASE, "meta.helm.sh/release-namespace": istio.namespace },
-                    },
-                }, child));
+                crdResources.push(
+                    new k8s.apiextensions.v1.CustomResourceDefinitionPatch(
+                        `${name}-adopt-${doc.metadata.name}`,
+                        {
+                            metadata: {
+                                name: doc.metadata.name,
+                                labels: { "app.kubernetes.io/managed-by": "Helm" },
+                                annotations: { "meta.helm.sh/release-name": BASE_RELEASE, "meta.helm.sh/release-namespace": istio.namespace },
+                            },
+                        },
+                        child,
+                    ),
+                );
             }
         }
 
         const skipAwait = istio.skipAwait;
         let base: k8s.helm.v3.Release | undefined;
         if (istio.releases.base) {
-            base = new k8s.helm.v3.Release(`${name}-base`, {
-                name: BASE_RELEASE,
-                ...chart("base"),
-                version: istio.version,
-                namespace: istio.namespace,
-                values: baseValues(s),
-                skipCrds: istio.crds.source === "file",
-                skipAwait,
-            }, { ...child, dependsOn: [systemNs, ...crdResources], retainOnDelete: istio.crds.retainOnDelete });
+            base = new k8s.helm.v3.Release(
+                `${name}-base`,
+                {
+                    name: BASE_RELEASE,
+                    ...chart("base"),
+                    version: istio.version,
+                    namespace: istio.namespace,
+                    values: baseValues(s),
+                    skipCrds: istio.crds.source === "file",
+                    skipAwait,
+                },
+                { ...child, dependsOn: [systemNs, ...crdResources], retainOnDelete: istio.crds.retainOnDelete },
+            );
             this.releases.push(base);
         }
         if (istio.crds.source !== "file" && base) args.ready.setCrdInstaller([base]);
@@ -104,28 +122,36 @@ export class IstioInstall extends pulumi.ComponentResource {
 
         let istiod: k8s.helm.v3.Release | undefined;
         if (istio.releases.istiod) {
-            istiod = new k8s.helm.v3.Release(`${name}-istiod`, {
-                name: ISTIOD_RELEASE,
-                ...chart("istiod"),
-                version: istio.version,
-                namespace: istio.namespace,
-                values: istiodValues(s),
-                skipAwait,
-            }, { ...child, dependsOn: [systemNs, ...(base ? [base] : crdResources)] });
+            istiod = new k8s.helm.v3.Release(
+                `${name}-istiod`,
+                {
+                    name: ISTIOD_RELEASE,
+                    ...chart("istiod"),
+                    version: istio.version,
+                    namespace: istio.namespace,
+                    values: istiodValues(s),
+                    skipAwait,
+                },
+                { ...child, dependsOn: [systemNs, ...(base ? [base] : crdResources)] },
+            );
             this.releases.push(istiod);
             this.istiod = istiod;
         }
 
         if (istio.releases.gateway) {
             // After istiod: its injection webhook fills in the gateway image (image "auto").
-            const gateway = new k8s.helm.v3.Release(`${name}-gateway`, {
-                name: istio.gateway.name,
-                ...chart("gateway"),
-                version: istio.version,
-                namespace: istio.gateway.namespace,
-                values: gatewayValues(s),
-                skipAwait,
-            }, { ...child, dependsOn: [gatewayNs, ...(istiod ? [istiod] : base ? [base] : crdResources), ...(args.gatewayNodes ?? [])] });
+            const gateway = new k8s.helm.v3.Release(
+                `${name}-gateway`,
+                {
+                    name: istio.gateway.name,
+                    ...chart("gateway"),
+                    version: istio.version,
+                    namespace: istio.gateway.namespace,
+                    values: gatewayValues(s),
+                    skipAwait,
+                },
+                { ...child, dependsOn: [gatewayNs, ...(istiod ? [istiod] : base ? [base] : crdResources), ...(args.gatewayNodes ?? [])] },
+            );
             this.releases.push(gateway);
         }
 

@@ -77,13 +77,9 @@ export function gatewayValues(s: MeshSettings): HelmValues {
         nodeSelector: { ...s.gatewayNodes.labels },
         tolerations: gatewayTolerations(s),
         // One gateway pod per node where possible, so losing a node loses one replica.
-        topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: gatewaySelector(gw.name) } },
-        ],
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: gatewaySelector(gw.name) } }],
         podDisruptionBudget: { minAvailable: gw.minAvailable },
-        autoscaling: gw.autoscaling
-            ? { enabled: true, minReplicas: gw.replicas, maxReplicas: gw.maxReplicas, targetCPUUtilizationPercentage: 80 }
-            : { enabled: false },
+        autoscaling: gw.autoscaling ? { enabled: true, minReplicas: gw.replicas, maxReplicas: gw.maxReplicas, targetCPUUtilizationPercentage: 80 } : { enabled: false },
     };
     if (!gw.autoscaling) values.replicaCount = gw.replicas;
     return values;

@@ -40,10 +40,14 @@ export class Mesh extends pulumi.ComponentResource {
             nsResources.set(ns.name, patch);
             args.ready.addNamespace(ns.name, patch);
             for (const workload of ns.workloads) {
-                new k8s.apps.v1.DeploymentPatch(`${name}-restart-${ns.name}.${workload}`, {
-                    metadata: { name: workload, namespace: ns.name },
-                    spec: { template: { metadata: { annotations: restartAnnotation(ns.injection) } } },
-                }, { ...child, dependsOn: [patch, ...(args.controlPlane ?? [])] });
+                new k8s.apps.v1.DeploymentPatch(
+                    `${name}-restart-${ns.name}.${workload}`,
+                    {
+                        metadata: { name: workload, namespace: ns.name },
+                        spec: { template: { metadata: { annotations: restartAnnotation(ns.injection) } } },
+                    },
+                    { ...child, dependsOn: [patch, ...(args.controlPlane ?? [])] },
+                );
             }
         }
 
@@ -55,15 +59,19 @@ export class Mesh extends pulumi.ComponentResource {
                 // The Services exist (NodePort, from the app manifests): take them over with
                 // server-side apply and keep them if the stack is removed. Resource names join
                 // namespace and service with ".", which neither can contain, so they never collide.
-                new k8s.core.v1.Service(`${name}-svc-${dm.namespace}.${dm.service.name}`, {
-                    metadata: {
-                        name: dm.service.name,
-                        namespace: dm.namespace,
-                        labels: { ...MANAGED_LABELS },
-                        annotations: { "pulumi.com/patchForce": "true" },
+                new k8s.core.v1.Service(
+                    `${name}-svc-${dm.namespace}.${dm.service.name}`,
+                    {
+                        metadata: {
+                            name: dm.service.name,
+                            namespace: dm.namespace,
+                            labels: { ...MANAGED_LABELS },
+                            annotations: { "pulumi.com/patchForce": "true" },
+                        },
+                        spec: domainServiceSpec(dm) as k8s.types.input.core.v1.ServiceSpec,
                     },
-                    spec: domainServiceSpec(dm) as k8s.types.input.core.v1.ServiceSpec,
-                }, { ...child, retainOnDelete: true, dependsOn: nsResources.has(dm.namespace) ? [nsResources.get(dm.namespace)!] : [] });
+                    { ...child, retainOnDelete: true, dependsOn: nsResources.has(dm.namespace) ? [nsResources.get(dm.namespace)!] : [] },
+                );
             }
         }
 

@@ -51,14 +51,27 @@ export function virtualServiceObject(s: MeshSettings, dm: Domain, stripHeaders: 
     const http: Record<string, unknown>[] = [];
     const c = dm.canary;
     if (c?.header) {
-        http.push({ name: `${dm.name}-canary-header`, match: uris.map((uri) => ({ uri, headers: { [c.header!.name]: { exact: c.header!.exact } } })), route: [{ destination: dest("canary") }], ...common });
+        http.push({
+            name: `${dm.name}-canary-header`,
+            match: uris.map((uri) => ({ uri, headers: { [c.header!.name]: { exact: c.header!.exact } } })),
+            route: [{ destination: dest("canary") }],
+            ...common,
+        });
     }
     if (c?.cookie) {
-        http.push({ name: `${dm.name}-canary-cookie`, match: uris.map((uri) => ({ uri, headers: { cookie: { regex: cookieRegex(c.cookie!.name, c.cookie!.value) } } })), route: [{ destination: dest("canary") }], ...common });
+        http.push({
+            name: `${dm.name}-canary-cookie`,
+            match: uris.map((uri) => ({ uri, headers: { cookie: { regex: cookieRegex(c.cookie!.name, c.cookie!.value) } } })),
+            route: [{ destination: dest("canary") }],
+            ...common,
+        });
     }
     const route = c
         ? c.weight > 0
-            ? [{ destination: dest("stable"), weight: 100 - c.weight }, { destination: dest("canary"), weight: c.weight }]
+            ? [
+                  { destination: dest("stable"), weight: 100 - c.weight },
+                  { destination: dest("canary"), weight: c.weight },
+              ]
             : [{ destination: dest("stable") }]
         : [{ destination: dest() }];
     http.push({ name: dm.name, match: uris.map((uri) => ({ uri })), route, ...common });

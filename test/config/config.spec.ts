@@ -54,32 +54,94 @@ describe("config", () => {
             ["empty gateway subnet list", () => devWith("gatewayNodes.subnetIds", []), "gatewayNodes.subnetIds"],
             ["malformed subnet id", () => devWith("gatewayNodes.subnetIds", ["subnet-xyz"]), "gatewayNodes.subnetIds[0]"],
             ["SSH open to the world", () => devWith("gatewayNodes.sshCidrs", ["0.0.0.0/0"]), "gatewayNodes.sshCidrs[0]"],
-            ["HTTPS without certificate", () => { const v = devWith("loadBalancer.listeners", { https: true }); delete (v.loadBalancer as any).certificateArn; return v; }, "loadBalancer.certificateArn"],
+            [
+                "HTTPS without certificate",
+                () => {
+                    const v = devWith("loadBalancer.listeners", { https: true });
+                    delete (v.loadBalancer as any).certificateArn;
+                    return v;
+                },
+                "loadBalancer.certificateArn",
+            ],
             ["mTLS mode typo", () => devWith("mesh.mtlsMode", "STRICTER"), "mesh.mtlsMode"],
             ["unknown key (typo) inside istio", () => devWith("istio.nodeselector", { role: "x" }), "istio.nodeselector"],
             ["unknown top-level key", () => ({ ...stackValues("local"), routes: [] }), "routes"],
             ["Istio version too old for v1 APIs and fromCookies", () => localWith("istio.version", "1.20.3"), "istio.version"],
             ["untested Istio version", () => localWith("istio.version", "1.31.0"), "istio.version"],
             ["Istio minor between the checked releases", () => localWith("istio.version", "1.26.2"), "istio.version"],
-            ["ext-authz checks /x/* but not /x of a routed domain", () => setPath(clone(stackValues("prod")), "auth.extAuthz.providers[0].paths", ["/api/v1/scan/*", "/api/v1/chat*"]), "auth.extAuthz.providers[0].paths[0]"],
+            [
+                "ext-authz checks /x/* but not /x of a routed domain",
+                () => setPath(clone(stackValues("prod")), "auth.extAuthz.providers[0].paths", ["/api/v1/scan/*", "/api/v1/chat*"]),
+                "auth.extAuthz.providers[0].paths[0]",
+            ],
             ["malformed Istio version", () => localWith("istio.version", "latest"), "istio.version"],
-            ["two CUSTOM providers before Istio 1.30", () => { const v = clone(stackValues("prod")); const p = (v.auth as any).extAuthz.providers; p.push({ ...p[0], name: "second" }); return v; }, "auth.extAuthz.providers"],
-            ["auth without issuer", () => { const v = clone(stackValues("local")); delete (v.auth as any).issuer; return v; }, "auth.issuer"],
+            [
+                "two CUSTOM providers before Istio 1.30",
+                () => {
+                    const v = clone(stackValues("prod"));
+                    const p = (v.auth as any).extAuthz.providers;
+                    p.push({ ...p[0], name: "second" });
+                    return v;
+                },
+                "auth.extAuthz.providers",
+            ],
+            [
+                "auth without issuer",
+                () => {
+                    const v = clone(stackValues("local"));
+                    delete (v.auth as any).issuer;
+                    return v;
+                },
+                "auth.issuer",
+            ],
             ["JWKS URI not a URL", () => localWith("auth.jwksUri", "auth-api:8000/jwks"), "auth.jwksUri"],
-            ["auth that protects nothing", () => { const v = localWith("auth.protectedPaths", []); (v.auth as any).rolePaths = []; return v; }, "auth.protectedPaths"],
+            [
+                "auth that protects nothing",
+                () => {
+                    const v = localWith("auth.protectedPaths", []);
+                    (v.auth as any).rolePaths = [];
+                    return v;
+                },
+                "auth.protectedPaths",
+            ],
             ["path without a leading slash", () => localWith("auth.publicPaths", ["health"]), "auth.publicPaths[0]"],
             ["token source typo", () => localWith("auth.tokenSource", "cookie"), "auth.tokenSource"],
             ["domain in a namespace outside the mesh", () => localWith("routing.domains[0].namespace", "billing"), "routing.domains[0].namespace"],
             ["two domains claim one host and prefix", () => localWith("routing.domains[1].pathPrefix", "/api/v1/auth"), "routing.domains[1].pathPrefix"],
             ["domain host the Gateway does not serve", () => localWith("routing.domains[0].hosts", ["admin.eco2.localhost"]), "routing.domains[0].hosts"],
             ["wildcard gateway host", () => localWith("routing.gateway.hosts", ["*"]), "routing.gateway.hosts[0]"],
-            ["gateway namespace with injection disabled", () => { const v = clone(stackValues("local")); (v.mesh as any).namespaces.push({ name: "istio-ingress", injection: false }); return v; }, "mesh.namespaces[3].injection"],
+            [
+                "gateway namespace with injection disabled",
+                () => {
+                    const v = clone(stackValues("local"));
+                    (v.mesh as any).namespaces.push({ name: "istio-ingress", injection: false });
+                    return v;
+                },
+                "mesh.namespaces[3].injection",
+            ],
             ["PDB that blocks every drain", () => devWith("istio.gateway.minAvailable", 2), "istio.gateway.minAvailable"],
             ["service port out of range", () => localWith("routing.domains[0].service.port", 70000), "routing.domains[0].service.port"],
             ["timeout without unit", () => localWith("routing.domains[0].timeout", "10"), "routing.domains[0].timeout"],
             ["join without the aws layer", () => localWith("layers.join", true), "layers.join"],
-            ["ALB below 100% with neither weighted DNS nor a legacy target group", () => { const v = clone(stackValues("prod")); delete (v.loadBalancer as any).cutover.dns; return v; }, "loadBalancer.cutover.dns"],
-            ["ALB with both weighted DNS and a weighted forward", () => setPath(clone(stackValues("prod")), "loadBalancer.cutover.legacyTargetGroupArn", "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/eco2-prod-legacy/0123456789abcdef"), "loadBalancer.cutover.legacyTargetGroupArn"],
+            [
+                "ALB below 100% with neither weighted DNS nor a legacy target group",
+                () => {
+                    const v = clone(stackValues("prod"));
+                    delete (v.loadBalancer as any).cutover.dns;
+                    return v;
+                },
+                "loadBalancer.cutover.dns",
+            ],
+            [
+                "ALB with both weighted DNS and a weighted forward",
+                () =>
+                    setPath(
+                        clone(stackValues("prod")),
+                        "loadBalancer.cutover.legacyTargetGroupArn",
+                        "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/eco2-prod-legacy/0123456789abcdef",
+                    ),
+                "loadBalancer.cutover.legacyTargetGroupArn",
+            ],
             ["claim header that is the Authorization header", () => localWith("auth.claimHeaders", [{ claim: "sub", header: "authorization" }]), "auth.claimHeaders[0].header"],
             ["layers value not a boolean", () => localWith("layers.mesh", "yes"), "layers.mesh"],
             ["environment with capitals", () => localWith("environment", "Dev"), "environment"],
@@ -118,12 +180,15 @@ describe("config", () => {
         // A schema error (bad enum), a cross-key error (a public path that opens a protected
         // one) and a file error (no charts in istio.chartDir): all three in one run.
         const v = devWith("mesh.mtlsMode", "STRICTER");
-        setPath(v, "auth.publicPaths", [...((stackValues("dev").auth as { publicPaths: string[] }).publicPaths), "/api/v1/scan*"]);
+        setPath(v, "auth.publicPaths", [...(stackValues("dev").auth as { publicPaths: string[] }).publicPaths, "/api/v1/scan*"]);
         setPath(v, "istio.chartDir", "no-such-charts-dir");
         const err = expectRejected(v, "mesh.mtlsMode");
         const paths = err.problems.map((p) => p.path);
         expect(paths).to.include("mesh.mtlsMode");
-        expect(paths.some((p) => /^auth\.(protectedPaths|publicPaths)\[\d+\]$/.test(p)), paths.join(", ")).to.equal(true);
+        expect(
+            paths.some((p) => /^auth\.(protectedPaths|publicPaths)\[\d+\]$/.test(p)),
+            paths.join(", "),
+        ).to.equal(true);
         expect(paths).to.include("istio.chartDir");
     });
 

@@ -61,7 +61,10 @@ describe("hostile and careless input", () => {
         it("namespace and service names joined with '-' no longer collide (a-b/c vs a/b-c)", async () => {
             const v = clone(stackValues("local"));
             (v.mesh as any).namespaces.push({ name: "a-b", create: true, workloads: ["c"] }, { name: "a", create: true, workloads: ["b-c"] });
-            (v.routing as any).domains.push({ name: "x1", namespace: "a-b", pathPrefix: "/x1", service: { name: "c", port: 80 } }, { name: "x2", namespace: "a", pathPrefix: "/x2", service: { name: "b-c", port: 80 } });
+            (v.routing as any).domains.push(
+                { name: "x1", namespace: "a-b", pathPrefix: "/x1", service: { name: "c", port: 80 } },
+                { name: "x2", namespace: "a", pathPrefix: "/x2", service: { name: "b-c", port: 80 } },
+            );
             (v.auth as any).protectedPaths.push("/x1*", "/x2*");
             const rec = await record(configFor(v));
             const urns = rec.resources.map((r) => r.urn);
@@ -92,8 +95,15 @@ describe("hostile and careless input", () => {
         });
         it("path pattern coverage follows Istio's exact/prefix/suffix semantics", () => {
             const table: [string, string, boolean][] = [
-                ["/a*", "/a", true], ["/a*", "/a/*", true], ["/a/*", "/a", false], ["/a", "/a", true], ["/a", "/a/*", false],
-                ["/*", "*.json", true], ["*.json", "/a/b.json", true], ["*.json", "/a*", false], ["/a/b*", "/a*", false],
+                ["/a*", "/a", true],
+                ["/a*", "/a/*", true],
+                ["/a/*", "/a", false],
+                ["/a", "/a", true],
+                ["/a", "/a/*", false],
+                ["/*", "*.json", true],
+                ["*.json", "/a/b.json", true],
+                ["*.json", "/a*", false],
+                ["/a/b*", "/a*", false],
             ];
             for (const [outer, inner, want] of table) expect(patternCovers(outer, inner), `${outer} ⊇ ${inner}`).to.equal(want);
             expect(patternsOverlap("*.json", "/api/v1/scan*")).to.equal(true);
@@ -113,7 +123,12 @@ describe("hostile and careless input", () => {
     });
 
     describe("namespaces and releases the program would own and delete", () => {
-        for (const [key, value] of [["istio.gateway.namespace", "auth"], ["istio.gateway.namespace", "kube-system"], ["istio.namespace", "kube-system"], ["istio.namespace", "default"]] as const) {
+        for (const [key, value] of [
+            ["istio.gateway.namespace", "auth"],
+            ["istio.gateway.namespace", "kube-system"],
+            ["istio.namespace", "kube-system"],
+            ["istio.namespace", "default"],
+        ] as const) {
             it(`${key} = ${value} is refused`, () => rejects(dev({ [key]: value }), key));
         }
         it("a gateway release named like another Istio release is refused", () => rejects(dev({ "istio.gateway.name": "istiod" }), "istio.gateway.name"));
@@ -139,7 +154,11 @@ describe("hostile and careless input", () => {
             ["SSL policy", { "loadBalancer.sslPolicy": "bogus" }, "loadBalancer.sslPolicy"],
             ["S3 bucket", { "loadBalancer.accessLogs": { bucket: "Not A Bucket!" } }, "loadBalancer.accessLogs.bucket"],
             ["DNS record name", { "loadBalancer.cutover.dns.recordName": "not a host!" }, "loadBalancer.cutover.dns.recordName"],
-            ["NLB with an ALB target group", { "loadBalancer.cutover.legacyTargetGroupArn": "arn:aws:elasticloadbalancing:ap-northeast-2:1:targetgroup/x/1" }, "loadBalancer.cutover.legacyTargetGroupArn"],
+            [
+                "NLB with an ALB target group",
+                { "loadBalancer.cutover.legacyTargetGroupArn": "arn:aws:elasticloadbalancing:ap-northeast-2:1:targetgroup/x/1" },
+                "loadBalancer.cutover.legacyTargetGroupArn",
+            ],
             ["unencrypted chart repository", { "istio.chartRepository": "http://charts.example.com" }, "istio.chartRepository"],
             ["gateway host listed twice", { "routing.gateway.hosts": ["api.dev.growbin.app", "api.dev.growbin.app"] }, "routing.gateway.hosts[1]"],
         ];
@@ -258,7 +277,16 @@ describe("hostile and careless input", () => {
             ["SSH CIDR listed twice", { "gatewayNodes.sshCidrs": ["10.20.0.0/24", "10.20.0.0/24"] }, "gatewayNodes.sshCidrs[1]"],
             ["load balancer client CIDR listed twice", { "loadBalancer.ingressCidrs": ["0.0.0.0/0", "0.0.0.0/0"] }, "loadBalancer.ingressCidrs[1]"],
             ["worker security group listed twice", { "cluster.workerSecurityGroupIds": ["sg-0d1e2f3a4b5c60718", "sg-0d1e2f3a4b5c60718"] }, "cluster.workerSecurityGroupIds[1]"],
-            ["the same CNI rule twice", { "cluster.cniRules": [{ protocol: "4", fromPort: 0, toPort: 0, description: "a" }, { protocol: "4", fromPort: 0, toPort: 0, description: "b" }] }, "cluster.cniRules[1]"],
+            [
+                "the same CNI rule twice",
+                {
+                    "cluster.cniRules": [
+                        { protocol: "4", fromPort: 0, toPort: 0, description: "a" },
+                        { protocol: "4", fromPort: 0, toPort: 0, description: "b" },
+                    ],
+                },
+                "cluster.cniRules[1]",
+            ],
             ["gateway node subnet listed twice", { "gatewayNodes.subnetIds": ["subnet-0b12c23d34e45f561", "subnet-0b12c23d34e45f561"] }, "gatewayNodes.subnetIds[1]"],
         ];
         for (const [what, edits, key] of duplicates) it(`${what} → eco2-mesh:${key}`, () => rejects(dev(edits), key, /repeats/));
@@ -301,7 +329,10 @@ describe("hostile and careless input", () => {
         it("ARNs: a bare prefix, another region than aws:region, or two regions at once are refused", () => {
             rejects(dev({ "loadBalancer.certificateArn": "arn:aws:acm:" }), "loadBalancer.certificateArn", /certificate ARN/);
             const raw = rawConfig(dev({ "loadBalancer.certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/5f1e6c0a-2b7d-4e0a-9c53-1d2e3f4a5b6c" }));
-            expect(() => resolveStackConfig({ ...raw, awsRegion: "ap-northeast-2" }, ROOT)).to.throw(ConfigError, /eco2-mesh:loadBalancer.certificateArn is in region us-east-1, but the stack deploys to aws:region ap-northeast-2/);
+            expect(() => resolveStackConfig({ ...raw, awsRegion: "ap-northeast-2" }, ROOT)).to.throw(
+                ConfigError,
+                /eco2-mesh:loadBalancer.certificateArn is in region us-east-1, but the stack deploys to aws:region ap-northeast-2/,
+            );
             expect(() => resolveStackConfig({ ...rawConfig(stackValues("dev")), awsRegion: "ap-northeast-2" }, ROOT)).to.not.throw();
             const v = prod({ "loadBalancer.cutover": { weight: 50, legacyTargetGroupArn: "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/legacy/0123456789abcdef" } });
             rejects(v, "loadBalancer.cutover.legacyTargetGroupArn", /region us-west-2, but loadBalancer.certificateArn is in ap-northeast-2/);
@@ -326,7 +357,10 @@ describe("hostile and careless input", () => {
             for (const [k, v] of Object.entries(stackValues("local"))) flat[`eco2-mesh:${k}`] = JSON.stringify(v);
             let msg = "";
             try {
-                resolveStackConfig(collectRaw(flat, () => false), ROOT);
+                resolveStackConfig(
+                    collectRaw(flat, () => false),
+                    ROOT,
+                );
             } catch (e) {
                 msg = (e as Error).message;
             }

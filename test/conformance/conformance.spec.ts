@@ -88,7 +88,12 @@ export function istioObjectProblems(rec: Recording, version: string, report?: Ob
         }
         const served = crd.spec.versions.find((v) => `${group}/${v.name}` === apiVersion);
         if (!served || !served.served) {
-            problems.push(`${obj}: ${apiVersion} is not served by Istio ${version} (served: ${crd.spec.versions.filter((v) => v.served).map((v) => v.name).join(", ")})`);
+            problems.push(
+                `${obj}: ${apiVersion} is not served by Istio ${version} (served: ${crd.spec.versions
+                    .filter((v) => v.served)
+                    .map((v) => v.name)
+                    .join(", ")})`,
+            );
             continue;
         }
         const { __secret, ...plain } = r.inputs as Record<string, unknown>;
@@ -138,7 +143,6 @@ function countKeys(v: unknown): number {
     return Object.entries(v).reduce((n, [, x]) => n + 1 + countKeys(x), 0);
 }
 
-
 describe("conformance against the real Istio releases", function () {
     this.timeout(120000);
     const report: ObjectReport = { checked: new Map(), celNotEvaluated: 0 };
@@ -154,7 +158,9 @@ describe("conformance against the real Istio releases", function () {
 
     after(() => {
         const lines = [...report.checked.entries()].sort().map(([k, n]) => `    ${k}: ${n}`);
-        console.log(`\n  conformance report: Istio objects checked per version and kind\n${lines.join("\n")}\n    Helm values keys checked: ${keys.keys}\n    CEL rules ajv cannot run: ${report.celNotEvaluated} (the integration tier runs them: a dry-run create of every object in a real API server holding these CRDs)\n`);
+        console.log(
+            `\n  conformance report: Istio objects checked per version and kind\n${lines.join("\n")}\n    Helm values keys checked: ${keys.keys}\n    CEL rules ajv cannot run: ${report.celNotEvaluated} (the integration tier runs them: a dry-run create of every object in a real API server holding these CRDs)\n`,
+        );
     });
 
     for (const version of VERSIONS) {
@@ -179,23 +185,38 @@ describe("conformance against the real Istio releases", function () {
             return new Recording(copy, rec().outputs);
         }
         it("an unknown field in a VirtualService route (pruned by the API server)", () => {
-            const p = istioObjectProblems(mutate("VirtualService", (o) => (o.spec.http[0].timeOut = "5s")), "1.24.1");
+            const p = istioObjectProblems(
+                mutate("VirtualService", (o) => (o.spec.http[0].timeOut = "5s")),
+                "1.24.1",
+            );
             expect(p.join("\n")).to.match(/VirtualService .*\/http\/0 must NOT have additional properties "timeOut"/);
         });
         it("a bad enum in PeerAuthentication", () => {
-            const p = istioObjectProblems(mutate("PeerAuthentication", (o) => (o.spec.mtls.mode = "STRICTER")), "1.24.1");
+            const p = istioObjectProblems(
+                mutate("PeerAuthentication", (o) => (o.spec.mtls.mode = "STRICTER")),
+                "1.24.1",
+            );
             expect(p.join("\n")).to.match(/PeerAuthentication istio-system\/default: \/spec\/mtls\/mode must be equal to one of the allowed values/);
         });
         it("a wrong type in a DestinationRule", () => {
-            const p = istioObjectProblems(mutate("DestinationRule", (o) => (o.spec.trafficPolicy.connectionPool.tcp.maxConnections = "many")), "1.24.1");
+            const p = istioObjectProblems(
+                mutate("DestinationRule", (o) => (o.spec.trafficPolicy.connectionPool.tcp.maxConnections = "many")),
+                "1.24.1",
+            );
             expect(p.join("\n")).to.match(/maxConnections must be integer/);
         });
         it("an API version the release does not serve", () => {
-            const p = istioObjectProblems(mutate("EnvoyFilter", (o) => (o.apiVersion = "networking.istio.io/v1")), "1.24.1");
+            const p = istioObjectProblems(
+                mutate("EnvoyFilter", (o) => (o.apiVersion = "networking.istio.io/v1")),
+                "1.24.1",
+            );
             expect(p.join("\n")).to.contain("networking.istio.io/v1 is not served by Istio 1.24.1");
         });
         it("a kind that does not exist", () => {
-            const p = istioObjectProblems(mutate("Telemetry", (o) => (o.kind = "Telemetries")), "1.24.1");
+            const p = istioObjectProblems(
+                mutate("Telemetry", (o) => (o.kind = "Telemetries")),
+                "1.24.1",
+            );
             expect(p.join("\n")).to.contain("kind telemetry.istio.io/Telemetries does not exist");
         });
         it("a typo in istiod values (nodeselector)", () => {

@@ -15,19 +15,36 @@ describe("docs/config-reference.md", () => {
         for (const k of ["environment", "layers", "cluster", "gatewayNodes", "loadBalancer", "istio", "mesh", "routing", "auth", "observability", "kubeconfig", "sshPrivateKey"]) {
             expect(text).to.contain(`\`${k}`);
         }
-        expect(text).to.contain("| `loadBalancer.type` | enum | `\"nlb\"` | `\"nlb\"`, `\"alb\"` |");
+        expect(text).to.contain('| `loadBalancer.type` | enum | `"nlb"` | `"nlb"`, `"alb"` |');
     });
 
     it("gives every key a description and every leaf key an example (issue 9)", () => {
         const rows = referenceSections().flatMap((s) => s.rows);
         expect(rows.filter((r) => r.leaf).length).to.be.greaterThan(100);
-        expect(rows.filter((r) => r.description.trim() === "").map((r) => r.key), "keys without a .describe() in config/schema.ts").to.deep.equal([]);
-        expect(rows.filter((r) => r.leaf && r.example === undefined).map((r) => r.key), "leaf keys without an example: set one in a stack file or .meta({ examples }) in config/schema.ts").to.deep.equal([]);
+        expect(
+            rows.filter((r) => r.description.trim() === "").map((r) => r.key),
+            "keys without a .describe() in config/schema.ts",
+        ).to.deep.equal([]);
+        expect(
+            rows.filter((r) => r.leaf && r.example === undefined).map((r) => r.key),
+            "leaf keys without an example: set one in a stack file or .meta({ examples }) in config/schema.ts",
+        ).to.deep.equal([]);
     });
 
     it("refuses an example that the key's own schema rejects", () => {
         const schema = z.strictObject({
-            probe: z.strictObject({ port: z.number().int().min(30000).optional().describe("a NodePort").meta({ examples: [80] }) }).prefault({}).describe("test section"),
+            probe: z
+                .strictObject({
+                    port: z
+                        .number()
+                        .int()
+                        .min(30000)
+                        .optional()
+                        .describe("a NodePort")
+                        .meta({ examples: [80] }),
+                })
+                .prefault({})
+                .describe("test section"),
         });
         expect(() => renderReference(schema)).to.throw(/example of probe\.port, 80, is refused/);
     });

@@ -86,10 +86,17 @@ describe("infra: GatewayLoadBalancer (mocks)", () => {
             it(`ALB weight ${weight}: the HTTPS listener forwards ${weight}% to the Istio target group, the rest to the legacy Ingress`, async () => {
                 const rec = await recordInfra("prod", forwardCutover(weight));
                 const https = rec.ofType(T.listener).find((l) => l.inputs.port === 443)!;
-                expect(https.inputs.defaultActions).to.deep.equal([{
-                    type: "forward",
-                    forward: { targetGroups: [{ arn: mockArn(rec.named("gateway-lb-tg-http")), weight }, { arn: legacyTg, weight: 100 - weight }] },
-                }]);
+                expect(https.inputs.defaultActions).to.deep.equal([
+                    {
+                        type: "forward",
+                        forward: {
+                            targetGroups: [
+                                { arn: mockArn(rec.named("gateway-lb-tg-http")), weight },
+                                { arn: legacyTg, weight: 100 - weight },
+                            ],
+                        },
+                    },
+                ]);
                 expect(rec.ofType(T.record)).to.deep.equal([]);
             });
 
@@ -161,7 +168,10 @@ describe("infra: GatewayLoadBalancer (mocks)", () => {
             const rec = await recordInfra("prod", { "loadBalancer.ingressCidrs": ["203.0.113.0/24"] });
             const lbSg = mockId(rec.named("gateway-lb-sg"));
             const rules = rec.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === lbSg);
-            expect(rules.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort])).to.deep.equal([["203.0.113.0/24", 80], ["203.0.113.0/24", 443]]);
+            expect(rules.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort])).to.deep.equal([
+                ["203.0.113.0/24", 80],
+                ["203.0.113.0/24", 443],
+            ]);
         });
     });
 });

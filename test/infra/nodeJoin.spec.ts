@@ -26,9 +26,11 @@ describe("infra: NodeJoin (mocks)", () => {
     it("creates join-command, join and label per node, all children of one NodeJoin", () => {
         const component = rec.resources.find((r) => r.type === "eco2:infra:NodeJoin")!;
         expect(component.name).to.equal("gateway-join");
-        expect(commands().map((c) => c.name).sort()).to.deep.equal(
-            [0, 1].flatMap((i) => ["join-command", "join", "label"].map((r) => `gateway-join-${i}-${r}`)).sort(),
-        );
+        expect(
+            commands()
+                .map((c) => c.name)
+                .sort(),
+        ).to.deep.equal([0, 1].flatMap((i) => ["join-command", "join", "label"].map((r) => `gateway-join-${i}-${r}`)).sort());
         for (const c of commands()) expect(c.parent, c.name).to.equal(component.urn);
     });
 
@@ -50,7 +52,10 @@ describe("infra: NodeJoin (mocks)", () => {
             expect(cmd(i, "join-command").inputs.triggers).to.deep.equal([mockId(instance)]);
             expect(cmd(i, "join").inputs.triggers).to.deep.equal([mockId(instance)]);
             // The label step also declares its placement as a trigger (read by the policy pack at preview).
-            expect(cmd(i, "label").inputs.triggers).to.deep.equal([mockId(instance), { nodeLabels: { role: "ingress-gateway" }, nodeTaint: { key: "role", value: "ingress-gateway", effect: "NoSchedule" } }]);
+            expect(cmd(i, "label").inputs.triggers).to.deep.equal([
+                mockId(instance),
+                { nodeLabels: { role: "ingress-gateway" }, nodeTaint: { key: "role", value: "ingress-gateway", effect: "NoSchedule" } },
+            ]);
         }
     });
 
@@ -128,8 +133,21 @@ describe("infra: NodeJoin (mocks)", () => {
 
     it("InfraOutputs.joined is the label commands, which the gateway release waits for; empty without layers.join", async () => {
         expect(rec.outputs.infra!.joined.length).to.equal(2);
-        const labels = commands().filter((c) => c.name.endsWith("-label")).map((c) => c.urn).sort();
-        const joinedUrns = await Promise.all(rec.outputs.infra!.joined.map((r) => new Promise<string>((res) => r.urn.apply((u) => { res(u); return u; }))));
+        const labels = commands()
+            .filter((c) => c.name.endsWith("-label"))
+            .map((c) => c.urn)
+            .sort();
+        const joinedUrns = await Promise.all(
+            rec.outputs.infra!.joined.map(
+                (r) =>
+                    new Promise<string>((res) =>
+                        r.urn.apply((u) => {
+                            res(u);
+                            return u;
+                        }),
+                    ),
+            ),
+        );
         expect(joinedUrns.sort()).to.deep.equal(labels);
         const noJoin = await recordInfra("dev", { "layers.join": false });
         expect(noJoin.ofType(T.command)).to.deep.equal([]);

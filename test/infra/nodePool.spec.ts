@@ -31,7 +31,12 @@ describe("infra: GatewayNodePool (mocks)", () => {
         it("lets the load balancer's group reach the nodes only on the gateway NodePorts (traffic + status)", () => {
             const np = dev.istio.gateway.nodePorts;
             const fromLb = rulesOn(mockId(nodeSg)).filter((r) => r.inputs.referencedSecurityGroupId === mockId(lbSg));
-            expect(fromLb.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort]).sort()).to.deep.equal([["tcp", np.status, np.status], ["tcp", np.http, np.http]].sort());
+            expect(fromLb.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort]).sort()).to.deep.equal(
+                [
+                    ["tcp", np.status, np.status],
+                    ["tcp", np.http, np.http],
+                ].sort(),
+            );
             const egress = rec.ofType(T.egress).filter((r) => r.inputs.securityGroupId === mockId(lbSg));
             expect(egress.every((r) => r.inputs.referencedSecurityGroupId === mockId(nodeSg))).to.equal(true);
             expect(egress.map((r) => r.inputs.fromPort).sort()).to.deep.equal([np.status, np.http].sort());
@@ -62,12 +67,7 @@ describe("infra: GatewayNodePool (mocks)", () => {
         });
 
         it("opens the CNI rules from config both ways between control plane and gateway nodes, and among the gateway nodes", () => {
-            const cni = [
-                { protocol: "tcp", fromPort: 179, toPort: 179 },
-                { protocol: "udp", fromPort: 4789, toPort: 4789 },
-                { protocol: "tcp", fromPort: 5473, toPort: 5473 },
-                { protocol: "4" },
-            ];
+            const cni = [{ protocol: "tcp", fromPort: 179, toPort: 179 }, { protocol: "udp", fromPort: 4789, toPort: 4789 }, { protocol: "tcp", fromPort: 5473, toPort: 5473 }, { protocol: "4" }];
             const shape = (r: RecordedResource) => JSON.stringify([r.inputs.ipProtocol, r.inputs.fromPort ?? null, r.inputs.toPort ?? null]);
             const expected = cni.map((c) => JSON.stringify([c.protocol, c.fromPort ?? null, c.toPort ?? null])).sort();
             const fromCp = rulesOn(mockId(nodeSg)).filter((r) => r.inputs.referencedSecurityGroupId === cpSg && r.inputs.fromPort !== 10250);
@@ -85,9 +85,15 @@ describe("infra: GatewayNodePool (mocks)", () => {
             });
             const sg = mockId(custom.named("gateway-pool-sg"));
             const cniRules = custom.ofType(T.ingress).filter((r) => r.inputs.description?.startsWith("Flannel VXLAN"));
-            expect(cniRules.map((r) => [r.inputs.securityGroupId, r.inputs.referencedSecurityGroupId]).sort()).to.deep.equal([
-                [sg, sg], [sg, cpSg], [sg, "sg-0123456789abcdef9"], [cpSg, sg], ["sg-0123456789abcdef9", sg],
-            ].sort());
+            expect(cniRules.map((r) => [r.inputs.securityGroupId, r.inputs.referencedSecurityGroupId]).sort()).to.deep.equal(
+                [
+                    [sg, sg],
+                    [sg, cpSg],
+                    [sg, "sg-0123456789abcdef9"],
+                    [cpSg, sg],
+                    ["sg-0123456789abcdef9", sg],
+                ].sort(),
+            );
             expect(cniRules.every((r) => r.inputs.ipProtocol === "udp" && r.inputs.fromPort === 8472)).to.equal(true);
             expect(custom.ofType(T.ingress).some((r) => r.inputs.description?.startsWith("Calico"))).to.equal(false);
         });

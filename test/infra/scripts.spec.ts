@@ -5,18 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { kubernetesMinor, NODE_BOOTSTRAP_TEMPLATE, readNodeBootstrapTemplate, renderNodeBootstrap } from "../../infra/bootstrap";
 import { BOOTSTRAP_MARKER } from "../../infra/defaults";
-import {
-    asRoot,
-    drainScript,
-    durationSeconds,
-    gatewayNodeName,
-    joinCommandScript,
-    labelScript,
-    nodeJoinScript,
-    nodeResetScript,
-    shellQuote,
-    TOKEN_EXPIRY_PREFIX,
-} from "../../infra/joinScripts";
+import { asRoot, drainScript, durationSeconds, gatewayNodeName, joinCommandScript, labelScript, nodeJoinScript, nodeResetScript, shellQuote, TOKEN_EXPIRY_PREFIX } from "../../infra/joinScripts";
 import { ROOT } from "../harness";
 
 // The scripts the join runs, checked twice: shellcheck on the exact text, then executed with
@@ -119,8 +108,8 @@ describe("infra scripts: pure helpers", () => {
         expect(durationSeconds("30m")).to.equal(1800);
         expect(durationSeconds("2h")).to.equal(7200);
         expect(() => durationSeconds("30")).to.throw(/not a duration/);
-        const r = spawnSync("bash", ["-c", `printf '%s' ${shellQuote("it's $(x) `y` \"z\"")}`], { encoding: "utf8" });
-        expect(r.stdout).to.equal("it's $(x) `y` \"z\"");
+        const r = spawnSync("bash", ["-c", `printf '%s' ${shellQuote('it\'s $(x) `y` "z"')}`], { encoding: "utf8" });
+        expect(r.stdout).to.equal('it\'s $(x) `y` "z"');
     });
 
     it("runs every remote script as root under bash -euo pipefail, never prompting for a password", () => {
@@ -186,7 +175,10 @@ class Sandbox {
     }
 
     calls(): string[] {
-        return fs.readFileSync(this.log, "utf8").split("\n").filter((l) => l !== "");
+        return fs
+            .readFileSync(this.log, "utf8")
+            .split("\n")
+            .filter((l) => l !== "");
     }
 
     nodeFile(name: string, file: string): string {

@@ -4,7 +4,12 @@ import { recordStack } from "../harness";
 import { T } from "./helpers";
 
 function valueOf<V>(o: pulumi.Output<V>): Promise<V> {
-    return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        o.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 describe("infra: the committed stacks run the whole program", function () {

@@ -21,7 +21,13 @@ export interface Cluster {
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, opts: { allowFail?: boolean; quiet?: boolean } = {}): { code: number; out: string } {
     const res = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     const out = `${res.stdout ?? ""}${res.stderr ?? ""}`;
-    if (!opts.quiet) process.stdout.write(out.split("\n").map((l) => `      | ${l}`).join("\n") + "\n");
+    if (!opts.quiet)
+        process.stdout.write(
+            out
+                .split("\n")
+                .map((l) => `      | ${l}`)
+                .join("\n") + "\n",
+        );
     if (res.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(" ")} exited ${res.status}:\n${out.slice(-4000)}`);
     return { code: res.status ?? -1, out };
 }

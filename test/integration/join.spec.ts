@@ -162,7 +162,12 @@ class JoinStack {
         child.stderr.on("data", (d) => (out += d));
         return new Promise((resolve) =>
             child.on("close", (code) => {
-                process.stdout.write(out.split("\n").map((l) => `      | ${l}`).join("\n") + "\n");
+                process.stdout.write(
+                    out
+                        .split("\n")
+                        .map((l) => `      | ${l}`)
+                        .join("\n") + "\n",
+                );
                 this.output += out;
                 resolve({ code: code ?? -1, out });
             }),
@@ -307,7 +312,9 @@ describe("real engine: the node join over SSH (Command provider, loopback sshd)"
         const node = lines("127.0.0.2");
         expect(node).to.have.length(1);
         expect(node[0].startsWith(`kubeadm join --config ${path.join(tmp, "hosts/127.0.0.2/var/lib/eco2-mesh")}/join.`), node[0]).to.equal(true);
-        expect(fs.readFileSync(path.join(cluster(), "last-join-config.yaml"), "utf8")).to.contain(`token: "${tokens()[0]}"`).and.contain(`name: "${name}"`);
+        expect(fs.readFileSync(path.join(cluster(), "last-join-config.yaml"), "utf8"))
+            .to.contain(`token: "${tokens()[0]}"`)
+            .and.contain(`name: "${name}"`);
         expect(lines(CONTROL_PLANE)).to.include.members([
             `kubectl label node ${name} --overwrite -- eco2.io/gateway=true`,
             `kubectl taint node ${name} --overwrite -- eco2.io/gateway=true:NoSchedule`,
@@ -400,7 +407,9 @@ describe("real engine: the node join over SSH (Command provider, loopback sshd)"
         // created by the failed up (join-command had succeeded).
         expect(lines("127.0.0.4").map((l) => l.split(" ").slice(0, 2).join(" "))).to.deep.equal(["kubeadm-join-started join", "kubeadm reset", "kubeadm join"]);
         expect(tokens()).to.have.length(3);
-        expect(fs.readFileSync(path.join(cluster(), "last-join-config.yaml"), "utf8")).to.contain(`token: "${tokens()[2]}"`).and.contain(`name: "${newName}"`);
+        expect(fs.readFileSync(path.join(cluster(), "last-join-config.yaml"), "utf8"))
+            .to.contain(`token: "${tokens()[2]}"`)
+            .and.contain(`name: "${newName}"`);
         expect(clusterNodes()).to.deep.equal([newName]);
         expect(lines("127.0.0.3").slice(-1)).to.deep.equal(["kubeadm reset -f"]);
         expect(lines(CONTROL_PLANE)).to.include(`kubectl delete node ${oldName} --ignore-not-found`);

@@ -77,7 +77,10 @@ describe("real engine: the local stack in a real API server", function () {
     });
 
     it("the gate fails a stack that breaks a mandatory rule, naming it (PERMISSIVE under the prod pack config)", () => {
-        const r = session.pulumi(["preview", "--stack", "local", "--config-file", session.configFile, "--policy-pack", "policies", "--policy-pack-config", "policies/config.prod.json"], { allowFail: true, quiet: true });
+        const r = session.pulumi(["preview", "--stack", "local", "--config-file", session.configFile, "--policy-pack", "policies", "--policy-pack-config", "policies/config.prod.json"], {
+            allowFail: true,
+            quiet: true,
+        });
         expect(r.code).to.not.equal(0);
         expect(r.out).to.contain("[mandatory]  meshWidePeerAuthenticationIsStrict");
         expect(r.out).to.contain("has mTLS mode PERMISSIVE; environment prod requires STRICT");
@@ -104,7 +107,14 @@ describe("real engine: the local stack in a real API server", function () {
     });
 
     it("injection off removes the label (rollback step 2)", async () => {
-        session.writeConfig({ "cluster.kubeconfigPath": cluster.kubeconfig, "mesh.namespaces": [{ name: "auth", create: true }, { name: "scan", create: true, injection: false }, { name: "chat", create: true }] });
+        session.writeConfig({
+            "cluster.kubeconfigPath": cluster.kubeconfig,
+            "mesh.namespaces": [
+                { name: "auth", create: true },
+                { name: "scan", create: true, injection: false },
+                { name: "chat", create: true },
+            ],
+        });
         session.up();
         const scan = await getObject(cluster, "/api/v1/namespaces/scan");
         expect(scan.metadata.labels?.["istio-injection"]).to.equal(undefined);

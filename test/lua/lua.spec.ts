@@ -29,10 +29,7 @@ function requireLuajit(): void {
     const r = spawnSync("luajit", ["-v"], { encoding: "utf8" });
     if (r.error !== undefined || r.status !== 0) {
         const why = r.error !== undefined ? r.error.message : `exit ${r.status}: ${r.stderr}`;
-        throw new Error(
-            `luajit is required for the Lua filter tests and was not found (${why}). ` +
-                "Install it with `apt-get install luajit` (or run `bash scripts/deps.sh`).",
-        );
+        throw new Error(`luajit is required for the Lua filter tests and was not found (${why}). ` + "Install it with `apt-get install luajit` (or run `bash scripts/deps.sh`).");
     }
 }
 
@@ -83,9 +80,7 @@ describe("Lua filter cookie-to-header.lua (luajit, Envoy header-map stub)", func
     it("fails a filter that uses headers:add() for Authorization (comma-joined value reported)", function () {
         requireLuajit();
         const source = fs.readFileSync(FILTER, "utf8");
-        expect(source, "the filter no longer contains `headers:replace(`; update this sabotage test").to.include(
-            "headers:replace(",
-        );
+        expect(source, "the filter no longer contains `headers:replace(`; update this sabotage test").to.include("headers:replace(");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eco2-lua-"));
         try {
             const broken = path.join(dir, "cookie-to-header-broken.lua");

@@ -1,35 +1,40 @@
-import {
-    gatewayNodesHaveNoPublicIp, gatewayNodesRequireImdsV2, gatewayRootVolumesAreEncrypted, loadBalancerIsProtectedInStrictEnvironments, noWorldOpenSshOrNodePorts,
-} from "../../policies/rules";
+import { gatewayNodesHaveNoPublicIp, gatewayNodesRequireImdsV2, gatewayRootVolumesAreEncrypted, loadBalancerIsProtectedInStrictEnvironments, noWorldOpenSshOrNodePorts } from "../../policies/rules";
 import { FakeResource, UNKNOWN } from "./harness";
 import { resourceRuleCases } from "./fixtures";
 
 const LAUNCH_TEMPLATE: FakeResource = {
-    type: "aws:ec2/launchTemplate:LaunchTemplate", name: "gateway-pool-lt",
+    type: "aws:ec2/launchTemplate:LaunchTemplate",
+    name: "gateway-pool-lt",
     props: {
-        imageId: "ami-0c9c942bd7bf113a2", instanceType: "t3.medium",
+        imageId: "ami-0c9c942bd7bf113a2",
+        instanceType: "t3.medium",
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
         blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { volumeSize: 30, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
     },
 };
 const INSTANCE: FakeResource = {
-    type: "aws:ec2/instance:Instance", name: "gateway-pool-node-0",
+    type: "aws:ec2/instance:Instance",
+    name: "gateway-pool-node-0",
     props: { launchTemplate: { id: "lt-1", version: "1" }, subnetId: "subnet-0a11b22c33d44e5f6", associatePublicIpAddress: false },
 };
 const SG_RULE: FakeResource = {
-    type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name: "ssh-0",
+    type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    name: "ssh-0",
     props: { securityGroupId: "sg-1", ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "10.20.0.0/24" },
 };
 const LEGACY_SG: FakeResource = {
-    type: "aws:ec2/securityGroup:SecurityGroup", name: "legacy",
+    type: "aws:ec2/securityGroup:SecurityGroup",
+    name: "legacy",
     props: { vpcId: "vpc-1", ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] },
 };
 const SG_RULE_CLASSIC: FakeResource = {
-    type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "classic",
+    type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    name: "classic",
     props: { type: "ingress", securityGroupId: "sg-1", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] },
 };
 const LB: FakeResource = {
-    type: "aws:lb/loadBalancer:LoadBalancer", name: "gateway-lb",
+    type: "aws:lb/loadBalancer:LoadBalancer",
+    name: "gateway-lb",
     props: { loadBalancerType: "application", enableDeletionProtection: true, accessLogs: { bucket: "eco2-prod-lb-logs", prefix: "gateway", enabled: true } },
 };
 
@@ -60,19 +65,34 @@ describe("policies: aws family", () => {
     });
 
     resourceRuleCases(gatewayNodesHaveNoPublicIp, INSTANCE, [
-        ["associatePublicIpAddress true", "associatePublicIpAddress", true, ["associatePublicIpAddress is true; gateway nodes must stay private (reach them through the load balancer, SSM or a bastion)"]],
+        [
+            "associatePublicIpAddress true",
+            "associatePublicIpAddress",
+            true,
+            ["associatePublicIpAddress is true; gateway nodes must stay private (reach them through the load balancer, SSM or a bastion)"],
+        ],
         ["associatePublicIpAddress unknown at preview", "associatePublicIpAddress", UNKNOWN, ["cannot be verified at preview: associatePublicIpAddress is unknown"]],
     ]);
     describe("gatewayNodesHaveNoPublicIp (launch templates)", () => {
         resourceRuleCases(gatewayNodesHaveNoPublicIp, LAUNCH_TEMPLATE, [
-            ["a network interface with a public IP", "networkInterfaces", [{ associatePublicIpAddress: "true" }], ["networkInterfaces[0].associatePublicIpAddress is true; gateway nodes must stay private"]],
+            [
+                "a network interface with a public IP",
+                "networkInterfaces",
+                [{ associatePublicIpAddress: "true" }],
+                ["networkInterfaces[0].associatePublicIpAddress is true; gateway nodes must stay private"],
+            ],
         ]);
     });
 
     resourceRuleCases(noWorldOpenSshOrNodePorts, SG_RULE, [
         ["SSH from 0.0.0.0/0", "cidrIpv4", "0.0.0.0/0", ["this ingress rule admits 0.0.0.0/0 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
         ["SSH from ::/0", "cidrIpv6", "::/0", ["this ingress rule admits ::/0 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
-        ["SSH from half the internet (0.0.0.0/1: the world in two rules)", "cidrIpv4", "0.0.0.0/1", ["this ingress rule admits 0.0.0.0/1 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
+        [
+            "SSH from half the internet (0.0.0.0/1: the world in two rules)",
+            "cidrIpv4",
+            "0.0.0.0/1",
+            ["this ingress rule admits 0.0.0.0/1 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"],
+        ],
         ["SSH from a /7", "cidrIpv4", "10.0.0.0/7", ["this ingress rule admits 10.0.0.0/7 on tcp 22, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
         ["SSH from a /8 is not world-open", "cidrIpv4", "10.0.0.0/8", []],
         ["all protocols from the SSH CIDR", "ipProtocol", "-1", []],
@@ -81,12 +101,22 @@ describe("policies: aws family", () => {
     describe("noWorldOpenSshOrNodePorts (world-open variants)", () => {
         const world = { ...SG_RULE, props: { ...SG_RULE.props, cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 } };
         resourceRuleCases(noWorldOpenSshOrNodePorts, world, [
-            ["all protocols", "ipProtocol", "-1", [
-                "this ingress rule admits 0.0.0.0/0 on all ports, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR",
-                "this ingress rule admits 0.0.0.0/0 on all ports, which opens the NodePort range 30000-32767 to the world; let only the load balancer's security group reach the NodePorts",
-            ]],
+            [
+                "all protocols",
+                "ipProtocol",
+                "-1",
+                [
+                    "this ingress rule admits 0.0.0.0/0 on all ports, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR",
+                    "this ingress rule admits 0.0.0.0/0 on all ports, which opens the NodePort range 30000-32767 to the world; let only the load balancer's security group reach the NodePorts",
+                ],
+            ],
             ["ICMP is not a port", "ipProtocol", "icmp", []],
-            ["a range reaching into the NodePorts", "toPort", 31080, ["this ingress rule admits 0.0.0.0/0 on tcp 443-31080, which opens the NodePort range 30000-32767 to the world; let only the load balancer's security group reach the NodePorts"]],
+            [
+                "a range reaching into the NodePorts",
+                "toPort",
+                31080,
+                ["this ingress rule admits 0.0.0.0/0 on tcp 443-31080, which opens the NodePort range 30000-32767 to the world; let only the load balancer's security group reach the NodePorts"],
+            ],
         ]);
         resourceRuleCases(noWorldOpenSshOrNodePorts, LEGACY_SG, [
             ["an inline rule on SSH", "ingress[0].fromPort", 22, ["ingress[0] admits 0.0.0.0/0 on tcp 22-443, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
@@ -98,16 +128,21 @@ describe("policies: aws family", () => {
     });
 
     const prod = { loadBalancerIsProtectedInStrictEnvironments: { environment: "prod" } };
-    resourceRuleCases(loadBalancerIsProtectedInStrictEnvironments, LB, [
-        ["no deletion protection", "enableDeletionProtection", false, ["enableDeletionProtection is not true; environment prod requires deletion protection"]],
-        ["no access logs", "accessLogs", undefined, ["accessLogs are not enabled with an S3 bucket; environment prod requires access logs"]],
-        ["access logs disabled", "accessLogs.enabled", false, ["accessLogs are not enabled with an S3 bucket; environment prod requires access logs"]],
-        ["deletion protection unknown at preview", "enableDeletionProtection", UNKNOWN, ["cannot be verified at preview: enableDeletionProtection is unknown"]],
-    ], prod);
+    resourceRuleCases(
+        loadBalancerIsProtectedInStrictEnvironments,
+        LB,
+        [
+            ["no deletion protection", "enableDeletionProtection", false, ["enableDeletionProtection is not true; environment prod requires deletion protection"]],
+            ["no access logs", "accessLogs", undefined, ["accessLogs are not enabled with an S3 bucket; environment prod requires access logs"]],
+            ["access logs disabled", "accessLogs.enabled", false, ["accessLogs are not enabled with an S3 bucket; environment prod requires access logs"]],
+            ["deletion protection unknown at preview", "enableDeletionProtection", UNKNOWN, ["cannot be verified at preview: enableDeletionProtection is unknown"]],
+        ],
+        prod,
+    );
     describe("loadBalancerIsProtectedInStrictEnvironments (dev is not strict)", () => {
-        resourceRuleCases(loadBalancerIsProtectedInStrictEnvironments, { ...LB, props: {} }, [
-            ["dev: neither is required", "enableDeletionProtection", false, []],
-        ], { loadBalancerIsProtectedInStrictEnvironments: { environment: "dev" } });
+        resourceRuleCases(loadBalancerIsProtectedInStrictEnvironments, { ...LB, props: {} }, [["dev: neither is required", "enableDeletionProtection", false, []]], {
+            loadBalancerIsProtectedInStrictEnvironments: { environment: "dev" },
+        });
     });
     describe("loadBalancerIsProtectedInStrictEnvironments (no config: strict by default)", () => {
         resourceRuleCases(loadBalancerIsProtectedInStrictEnvironments, LB, [

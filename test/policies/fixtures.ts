@@ -23,7 +23,11 @@ export function set(obj: Record<string, any>, dotted: string, value: unknown): v
 }
 
 export function cr(apiVersion: string, kind: string, namespace: string, name: string, spec: Record<string, unknown>, labels?: Record<string, string>): FakeResource {
-    return { type: `kubernetes:${apiVersion}:${kind}`, name: `${kind.toLowerCase()}-${namespace}-${name}`, props: { apiVersion, kind, metadata: { name, namespace, ...(labels ? { labels } : {}) }, spec } };
+    return {
+        type: `kubernetes:${apiVersion}:${kind}`,
+        name: `${kind.toLowerCase()}-${namespace}-${name}`,
+        props: { apiVersion, kind, metadata: { name, namespace, ...(labels ? { labels } : {}) }, spec },
+    };
 }
 
 export function release(chart: string, namespace: string, version: string | undefined, values: Record<string, unknown>, name = chart): FakeResource {

@@ -114,12 +114,23 @@ export async function runResource(policy: ResourceValidationPolicy, fake: FakeRe
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : policy.validateResource ? [policy.validateResource] : [];
     try {
         for (const v of validations) {
-            await v({
-                type: r.type, props: r.props, urn: r.urn, name: r.name, opts: r.opts, stackTags: new Map(),
-                isType: r.isType, asType: r.asType as any,
-                getConfig: <T extends object>() => configOf(config[policy.name]) as T,
-                notApplicable: (reason?: string): never => { throw new Error(`notApplicable: ${reason}`); },
-            }, report);
+            await v(
+                {
+                    type: r.type,
+                    props: r.props,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: r.opts,
+                    stackTags: new Map(),
+                    isType: r.isType,
+                    asType: r.asType as any,
+                    getConfig: <T extends object>() => configOf(config[policy.name]) as T,
+                    notApplicable: (reason?: string): never => {
+                        throw new Error(`notApplicable: ${reason}`);
+                    },
+                },
+                report,
+            );
         }
     } catch (e) {
         if (isSkip(e)) return { violations, skipped: (e as Error).message };
@@ -129,14 +140,20 @@ export async function runResource(policy: ResourceValidationPolicy, fake: FakeRe
 }
 
 export async function runStack(policy: StackValidationPolicy, fakes: FakeResource[] | PolicyResource[], config: PackConfig = {}): Promise<RunResult> {
-    const resources = (fakes.length > 0 && "isType" in fakes[0]) ? (fakes as PolicyResource[]) : toPolicyResources(fakes as FakeResource[]);
+    const resources = fakes.length > 0 && "isType" in fakes[0] ? (fakes as PolicyResource[]) : toPolicyResources(fakes as FakeResource[]);
     const violations: string[] = [];
     try {
-        await policy.validateStack({
-            resources, stackTags: new Map(),
-            getConfig: <T extends object>() => configOf(config[policy.name]) as T,
-            notApplicable: (reason?: string): never => { throw new Error(`notApplicable: ${reason}`); },
-        }, (m: string) => void violations.push(m));
+        await policy.validateStack(
+            {
+                resources,
+                stackTags: new Map(),
+                getConfig: <T extends object>() => configOf(config[policy.name]) as T,
+                notApplicable: (reason?: string): never => {
+                    throw new Error(`notApplicable: ${reason}`);
+                },
+            },
+            (m: string) => void violations.push(m),
+        );
     } catch (e) {
         if (isSkip(e)) return { violations, skipped: (e as Error).message };
         throw e;

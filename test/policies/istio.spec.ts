@@ -1,6 +1,12 @@
 import {
-    authorizationPoliciesHaveNoAllowAllRule, envoyFiltersDoNotPinListenerPorts, envoyFiltersSelectIngressGatewayOnly, envoyFiltersUseCurrentFilterNames,
-    meshNamespacesAreInjected, meshServicesAreClusterIp, meshWidePeerAuthenticationIsStrict, publicGatewayRoutesHaveNoWildcardHosts,
+    authorizationPoliciesHaveNoAllowAllRule,
+    envoyFiltersDoNotPinListenerPorts,
+    envoyFiltersSelectIngressGatewayOnly,
+    envoyFiltersUseCurrentFilterNames,
+    meshNamespacesAreInjected,
+    meshServicesAreClusterIp,
+    meshWidePeerAuthenticationIsStrict,
+    publicGatewayRoutesHaveNoWildcardHosts,
     requestAuthenticationsHaveTrustedJwks,
 } from "../../policies/rules";
 import { UNKNOWN } from "./harness";
@@ -15,11 +21,16 @@ const VS = cr("networking.istio.io/v1", "VirtualService", "scan", "scan", {
 
 const ENVOY_FILTER = cr("networking.istio.io/v1alpha3", "EnvoyFilter", "istio-ingress", "cookie-to-header", {
     workloadSelector: { labels: { istio: "ingressgateway" } },
-    configPatches: [{
-        applyTo: "HTTP_FILTER",
-        match: { context: "GATEWAY", listener: { filterChain: { filter: { name: "envoy.filters.network.http_connection_manager" } } } },
-        patch: { operation: "INSERT_FIRST", value: { name: "envoy.filters.http.lua", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua", inlineCode: "-- lua" } } },
-    }],
+    configPatches: [
+        {
+            applyTo: "HTTP_FILTER",
+            match: { context: "GATEWAY", listener: { filterChain: { filter: { name: "envoy.filters.network.http_connection_manager" } } } },
+            patch: {
+                operation: "INSERT_FIRST",
+                value: { name: "envoy.filters.http.lua", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua", inlineCode: "-- lua" } },
+            },
+        },
+    ],
 });
 
 const AUTHZ = cr("security.istio.io/v1", "AuthorizationPolicy", "istio-ingress", "allow-health", {
@@ -49,27 +60,61 @@ describe("policies: istio family", () => {
     ]);
 
     resourceRuleCases(envoyFiltersUseCurrentFilterNames, ENVOY_FILTER, [
-        ["envoy.lua", "spec.configPatches[0].patch.value.name", "envoy.lua", ['spec.configPatches[0].patch.value.name is "envoy.lua", a filter name Istio no longer matches (silently a no-op since 1.19); use "envoy.filters.http.lua"']],
-        ["envoy.http_connection_manager", "spec.configPatches[0].match.listener.filterChain.filter.name", "envoy.http_connection_manager", ['spec.configPatches[0].match.listener.filterChain.filter.name is "envoy.http_connection_manager", a filter name Istio no longer matches (silently a no-op since 1.19); use "envoy.filters.network.http_connection_manager"']],
-        ["envoy.router as subFilter", "spec.configPatches[0].match.listener.filterChain.filter.subFilter", { name: "envoy.router" }, ['spec.configPatches[0].match.listener.filterChain.filter.subFilter.name is "envoy.router", a filter name Istio no longer matches (silently a no-op since 1.19); use "envoy.filters.http.router"']],
+        [
+            "envoy.lua",
+            "spec.configPatches[0].patch.value.name",
+            "envoy.lua",
+            ['spec.configPatches[0].patch.value.name is "envoy.lua", a filter name Istio no longer matches (silently a no-op since 1.19); use "envoy.filters.http.lua"'],
+        ],
+        [
+            "envoy.http_connection_manager",
+            "spec.configPatches[0].match.listener.filterChain.filter.name",
+            "envoy.http_connection_manager",
+            [
+                'spec.configPatches[0].match.listener.filterChain.filter.name is "envoy.http_connection_manager", a filter name Istio no longer matches (silently a no-op since 1.19); use "envoy.filters.network.http_connection_manager"',
+            ],
+        ],
+        [
+            "envoy.router as subFilter",
+            "spec.configPatches[0].match.listener.filterChain.filter.subFilter",
+            { name: "envoy.router" },
+            [
+                'spec.configPatches[0].match.listener.filterChain.filter.subFilter.name is "envoy.router", a filter name Istio no longer matches (silently a no-op since 1.19); use "envoy.filters.http.router"',
+            ],
+        ],
         ["a filter name unknown at preview", "spec.configPatches[0].patch.value.name", UNKNOWN, ["cannot be verified at preview: spec.configPatches[0].patch.value.name is unknown"]],
     ]);
 
     resourceRuleCases(envoyFiltersDoNotPinListenerPorts, ENVOY_FILTER, [
-        ["portNumber 8080", "spec.configPatches[0].match.listener.portNumber", 8080, ["spec.configPatches[0].match.listener.portNumber pins listener port 8080; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead"]],
+        [
+            "portNumber 8080",
+            "spec.configPatches[0].match.listener.portNumber",
+            8080,
+            ["spec.configPatches[0].match.listener.portNumber pins listener port 8080; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead"],
+        ],
         ["portNumber unknown at preview", "spec.configPatches[0].match.listener.portNumber", UNKNOWN, ["cannot be verified at preview: spec.configPatches[0].match.listener.portNumber is unknown"]],
     ]);
 
     resourceRuleCases(authorizationPoliciesHaveNoAllowAllRule, AUTHZ, [
         ["rules: [{}]", "spec.rules[0]", {}, ["spec.rules[0] of this ALLOW policy is empty and admits every request; name the sources, operations or conditions"]],
-        ["an empty rule and no action (ALLOW by default)", "spec", { rules: [{ from: [] }] }, ["spec.rules[0] of this ALLOW policy is empty and admits every request; name the sources, operations or conditions"]],
+        [
+            "an empty rule and no action (ALLOW by default)",
+            "spec",
+            { rules: [{ from: [] }] },
+            ["spec.rules[0] of this ALLOW policy is empty and admits every request; name the sources, operations or conditions"],
+        ],
         ["an empty DENY rule is deny-all, not allow-all", "spec.action", "DENY", []],
         ["action unknown at preview", "spec.action", UNKNOWN, ["cannot be verified at preview: spec.action is unknown"]],
     ]);
 
     resourceRuleCases(requestAuthenticationsHaveTrustedJwks, REQUEST_AUTHN, [
         ["no issuer", "spec.jwtRules[0].issuer", undefined, ["spec.jwtRules[0].issuer is not set"]],
-        ["an external plain-http JWKS", "spec.jwtRules[0].jwksUri", "http://auth.example.com/jwks.json", ['spec.jwtRules[0].jwksUri "http://auth.example.com/jwks.json" must be https:// or a cluster-local http://<service>.<namespace>.svc.cluster.local URL']],
+        [
+            "an external plain-http JWKS",
+            "spec.jwtRules[0].jwksUri",
+            "http://auth.example.com/jwks.json",
+            ['spec.jwtRules[0].jwksUri "http://auth.example.com/jwks.json" must be https:// or a cluster-local http://<service>.<namespace>.svc.cluster.local URL'],
+        ],
         ["an https JWKS", "spec.jwtRules[0].jwksUri", "https://auth.example.com/jwks.json", []],
         ["no jwksUri and no jwks", "spec.jwtRules[0].jwksUri", undefined, ["spec.jwtRules[0] has neither jwksUri nor jwks; set the issuer's JWKS URL"]],
         ["jwksUri unknown at preview", "spec.jwtRules[0].jwksUri", UNKNOWN, ["cannot be verified at preview: spec.jwtRules[0].jwksUri is unknown"]],
@@ -81,7 +126,11 @@ describe("policies: istio family", () => {
         { type: "kubernetes:core/v1:Namespace", name: "ns-gw", props: { metadata: { name: "istio-ingress", labels: {} } } },
         { type: "kubernetes:core/v1:NamespacePatch", name: "ns-scan", props: { metadata: { name: "scan", labels: { "istio-injection": "enabled" } } } },
         { type: "kubernetes:core/v1:Service", name: "svc-scan", props: { metadata: { name: "scan-api", namespace: "scan" }, spec: { type: "ClusterIP", selector: { app: "scan-api" } } } },
-        { type: "kubernetes:core/v1:Service", name: "svc-gw", props: { metadata: { name: "istio-ingressgateway", namespace: "istio-ingress" }, spec: { type: "NodePort", selector: { istio: "ingressgateway" } } } },
+        {
+            type: "kubernetes:core/v1:Service",
+            name: "svc-gw",
+            props: { metadata: { name: "istio-ingressgateway", namespace: "istio-ingress" }, spec: { type: "NodePort", selector: { istio: "ingressgateway" } } },
+        },
         VS,
         cr("security.istio.io/v1", "PeerAuthentication", "istio-system", "default", { mtls: { mode: "STRICT" } }),
     ];
@@ -89,41 +138,122 @@ describe("policies: istio family", () => {
     const nsScan = (rs: FakeResource[]) => rs.find((r) => r.name === "ns-scan")!;
 
     stackRuleCases(meshServicesAreClusterIp, meshStack(), [
-        ["a NodePort Service in a mesh namespace", (rs) => set(svc(rs).props, "spec.type", "NodePort"), ["Service scan/scan-api is NodePort; Services in mesh namespace scan must be ClusterIP (traffic enters through the ingress gateway only)"]],
-        ["a LoadBalancer Service in a mesh namespace", (rs) => set(svc(rs).props, "spec.type", "LoadBalancer"), ["Service scan/scan-api is LoadBalancer; Services in mesh namespace scan must be ClusterIP (traffic enters through the ingress gateway only)"]],
-        ["a NodePort Service outside the mesh is not this rule's business", (rs) => { set(svc(rs).props, "spec.type", "NodePort"); set(nsScan(rs).props, "metadata.labels", {}); }, []],
-        ["the gateway's own NodePort Service in a mesh namespace is exempt", (rs) => { set(rs.find((r) => r.name === "svc-gw")!.props, "metadata.namespace", "scan"); }, []],
+        [
+            "a NodePort Service in a mesh namespace",
+            (rs) => set(svc(rs).props, "spec.type", "NodePort"),
+            ["Service scan/scan-api is NodePort; Services in mesh namespace scan must be ClusterIP (traffic enters through the ingress gateway only)"],
+        ],
+        [
+            "a LoadBalancer Service in a mesh namespace",
+            (rs) => set(svc(rs).props, "spec.type", "LoadBalancer"),
+            ["Service scan/scan-api is LoadBalancer; Services in mesh namespace scan must be ClusterIP (traffic enters through the ingress gateway only)"],
+        ],
+        [
+            "a NodePort Service outside the mesh is not this rule's business",
+            (rs) => {
+                set(svc(rs).props, "spec.type", "NodePort");
+                set(nsScan(rs).props, "metadata.labels", {});
+            },
+            [],
+        ],
+        [
+            "the gateway's own NodePort Service in a mesh namespace is exempt",
+            (rs) => {
+                set(rs.find((r) => r.name === "svc-gw")!.props, "metadata.namespace", "scan");
+            },
+            [],
+        ],
         ["type unknown at preview", (rs) => set(svc(rs).props, "spec.type", UNKNOWN), ["Service scan/scan-api: cannot be verified at preview: spec.type is unknown"]],
     ]);
 
     stackRuleCases(meshNamespacesAreInjected, meshStack(), [
-        ["a routed namespace labelled disabled", (rs) => set(nsScan(rs).props, "metadata.labels", { "istio-injection": "disabled" }), ["NamespacePatch scan is labelled istio-injection=disabled; remove the label instead (rollback drops it and restarts the workloads)"]],
-        ["the gateway namespace labelled disabled", (rs) => set(rs.find((r) => r.name === "ns-gw")!.props, "metadata.labels", { "istio-injection": "disabled" }), ['Namespace istio-ingress is the ingress gateway\'s namespace and is labelled istio-injection=disabled; the gateway pods would pull the image "auto" (istio/istio#54841): remove the label']],
-        ["a routed namespace without the label", (rs) => set(nsScan(rs).props, "metadata.labels", {}), ["NamespacePatch scan holds routed mesh Services but carries no istio-injection=enabled (or istio.io/rev) label (IST0102)"]],
+        [
+            "a routed namespace labelled disabled",
+            (rs) => set(nsScan(rs).props, "metadata.labels", { "istio-injection": "disabled" }),
+            ["NamespacePatch scan is labelled istio-injection=disabled; remove the label instead (rollback drops it and restarts the workloads)"],
+        ],
+        [
+            "the gateway namespace labelled disabled",
+            (rs) => set(rs.find((r) => r.name === "ns-gw")!.props, "metadata.labels", { "istio-injection": "disabled" }),
+            [
+                'Namespace istio-ingress is the ingress gateway\'s namespace and is labelled istio-injection=disabled; the gateway pods would pull the image "auto" (istio/istio#54841): remove the label',
+            ],
+        ],
+        [
+            "a routed namespace without the label",
+            (rs) => set(nsScan(rs).props, "metadata.labels", {}),
+            ["NamespacePatch scan holds routed mesh Services but carries no istio-injection=enabled (or istio.io/rev) label (IST0102)"],
+        ],
         ["a revision label counts as injected", (rs) => set(nsScan(rs).props, "metadata.labels", { "istio.io/rev": "1-24-1" }), []],
-        ["a routed namespace the stack does not label", (rs) => rs.splice(rs.indexOf(nsScan(rs)), 1), ["namespace scan holds routed mesh Services but the stack does not label it for sidecar injection (IST0102): add it to mesh.namespaces"]],
-        ["a namespace being rolled back (workloads restarted without sidecars) is exempt", (rs) => {
-            set(nsScan(rs).props, "metadata.labels", {});
-            rs.push({ type: "kubernetes:apps/v1:DeploymentPatch", name: "restart", props: { metadata: { name: "scan-api", namespace: "scan" }, spec: { template: { metadata: { annotations: { "eco2-mesh/sidecar-injection": "disabled" } } } } } });
-        }, []],
+        [
+            "a routed namespace the stack does not label",
+            (rs) => rs.splice(rs.indexOf(nsScan(rs)), 1),
+            ["namespace scan holds routed mesh Services but the stack does not label it for sidecar injection (IST0102): add it to mesh.namespaces"],
+        ],
+        [
+            "a namespace being rolled back (workloads restarted without sidecars) is exempt",
+            (rs) => {
+                set(nsScan(rs).props, "metadata.labels", {});
+                rs.push({
+                    type: "kubernetes:apps/v1:DeploymentPatch",
+                    name: "restart",
+                    props: { metadata: { name: "scan-api", namespace: "scan" }, spec: { template: { metadata: { annotations: { "eco2-mesh/sidecar-injection": "disabled" } } } } },
+                });
+            },
+            [],
+        ],
         ["labels unknown at preview", (rs) => set(nsScan(rs).props, "metadata.labels", UNKNOWN), ["NamespacePatch scan: cannot be verified at preview: metadata.labels is unknown"]],
     ]);
 
     const strict = { meshWidePeerAuthenticationIsStrict: { environment: "prod" } };
     const dev = { meshWidePeerAuthenticationIsStrict: { environment: "dev" } };
     const pa = (rs: FakeResource[]) => named(rs, "default");
-    stackRuleCases(meshWidePeerAuthenticationIsStrict, meshStack(), [
-        ["PERMISSIVE in prod", (rs) => set(pa(rs).props, "spec.mtls.mode", "PERMISSIVE"), ["PeerAuthentication istio-system/default (mesh-wide) has mTLS mode PERMISSIVE; environment prod requires STRICT"]],
-        ["no mode in prod", (rs) => set(pa(rs).props, "spec", {}), ["PeerAuthentication istio-system/default (mesh-wide) has mTLS mode UNSET; environment prod requires STRICT"]],
-        ["a port relaxed to DISABLE in prod", (rs) => set(pa(rs).props, "spec.portLevelMtls", { "8080": { mode: "DISABLE" } }), ["PeerAuthentication istio-system/default relaxes port 8080 to DISABLE; environment prod requires STRICT"]],
-        ["missing", (rs) => rs.splice(rs.indexOf(pa(rs)), 1), ["no mesh-wide PeerAuthentication (namespace istio-system, no selector): declare the mesh's mTLS mode (PERMISSIVE while migrating, STRICT as the goal)"]],
-        ["only in another namespace", (rs) => set(pa(rs).props, "metadata.namespace", "scan"), ["no mesh-wide PeerAuthentication (namespace istio-system, no selector): declare the mesh's mTLS mode (PERMISSIVE while migrating, STRICT as the goal)"]],
-        ["mode unknown at preview", (rs) => set(pa(rs).props, "spec.mtls.mode", UNKNOWN), ["PeerAuthentication istio-system/default: cannot be verified at preview: spec.mtls.mode is unknown"]],
-    ], strict);
+    stackRuleCases(
+        meshWidePeerAuthenticationIsStrict,
+        meshStack(),
+        [
+            [
+                "PERMISSIVE in prod",
+                (rs) => set(pa(rs).props, "spec.mtls.mode", "PERMISSIVE"),
+                ["PeerAuthentication istio-system/default (mesh-wide) has mTLS mode PERMISSIVE; environment prod requires STRICT"],
+            ],
+            ["no mode in prod", (rs) => set(pa(rs).props, "spec", {}), ["PeerAuthentication istio-system/default (mesh-wide) has mTLS mode UNSET; environment prod requires STRICT"]],
+            [
+                "a port relaxed to DISABLE in prod",
+                (rs) => set(pa(rs).props, "spec.portLevelMtls", { "8080": { mode: "DISABLE" } }),
+                ["PeerAuthentication istio-system/default relaxes port 8080 to DISABLE; environment prod requires STRICT"],
+            ],
+            [
+                "missing",
+                (rs) => rs.splice(rs.indexOf(pa(rs)), 1),
+                ["no mesh-wide PeerAuthentication (namespace istio-system, no selector): declare the mesh's mTLS mode (PERMISSIVE while migrating, STRICT as the goal)"],
+            ],
+            [
+                "only in another namespace",
+                (rs) => set(pa(rs).props, "metadata.namespace", "scan"),
+                ["no mesh-wide PeerAuthentication (namespace istio-system, no selector): declare the mesh's mTLS mode (PERMISSIVE while migrating, STRICT as the goal)"],
+            ],
+            ["mode unknown at preview", (rs) => set(pa(rs).props, "spec.mtls.mode", UNKNOWN), ["PeerAuthentication istio-system/default: cannot be verified at preview: spec.mtls.mode is unknown"]],
+        ],
+        strict,
+    );
 
     describe("meshWidePeerAuthenticationIsStrict (environment config)", () => {
-        stackRuleCases(meshWidePeerAuthenticationIsStrict, meshStack().map((r) => (r.props.kind === "PeerAuthentication" ? { ...r, props: { ...r.props, spec: { mtls: { mode: "PERMISSIVE" } } } } : r)), [
-            ["dev still needs the mesh-wide resource", (rs) => rs.splice(rs.findIndex((r) => r.props.kind === "PeerAuthentication"), 1), ["no mesh-wide PeerAuthentication (namespace istio-system, no selector): declare the mesh's mTLS mode (PERMISSIVE while migrating, STRICT as the goal)"]],
-        ], dev);
+        stackRuleCases(
+            meshWidePeerAuthenticationIsStrict,
+            meshStack().map((r) => (r.props.kind === "PeerAuthentication" ? { ...r, props: { ...r.props, spec: { mtls: { mode: "PERMISSIVE" } } } } : r)),
+            [
+                [
+                    "dev still needs the mesh-wide resource",
+                    (rs) =>
+                        rs.splice(
+                            rs.findIndex((r) => r.props.kind === "PeerAuthentication"),
+                            1,
+                        ),
+                    ["no mesh-wide PeerAuthentication (namespace istio-system, no selector): declare the mesh's mTLS mode (PERMISSIVE while migrating, STRICT as the goal)"],
+                ],
+            ],
+            dev,
+        );
     });
 });

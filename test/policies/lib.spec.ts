@@ -10,7 +10,13 @@ describe("policies: pack layout and helpers", () => {
         for (const p of policies) {
             expect(p.name, p.name).to.match(/^[a-z][A-Za-z0-9]+$/);
             expect(p.description, p.name).to.match(/^[A-Z].*\.$/);
-            expect(p.description.replace(/\b(e\.g|i\.e|etc)\./g, "").replace(/\d\.\d/g, "").split(/\.\s/).length, `${p.name}: one sentence`).to.equal(1);
+            expect(
+                p.description
+                    .replace(/\b(e\.g|i\.e|etc)\./g, "")
+                    .replace(/\d\.\d/g, "")
+                    .split(/\.\s/).length,
+                `${p.name}: one sentence`,
+            ).to.equal(1);
             expect(["mandatory", "advisory"], p.name).to.include(p.enforcementLevel);
         }
         expect(Object.keys(families).sort()).to.deep.equal(["aws", "istio", "secrets", "stack"]);

@@ -9,7 +9,8 @@ import { resourceRuleCases } from "./fixtures";
 const TAINT = { key: "role", value: "ingress-gateway", effect: "NoSchedule" };
 const CONNECTION = { host: "10.20.1.10", port: 22, user: "ubuntu", privateKey: { __secret: true, value: FAKE_SECRETS.sshPrivateKey } };
 const TOKEN_COMMAND: FakeResource = {
-    type: "command:remote:Command", name: "gateway-join-0-join-command",
+    type: "command:remote:Command",
+    name: "gateway-join-0-join-command",
     props: { connection: { __secret: true, value: CONNECTION }, create: asRoot(joinCommandScript({ ttl: "30m", description: "gw 0" })), logging: "none" },
     additionalSecretOutputs: ["stdout", "stderr"],
 };
@@ -42,15 +43,40 @@ describe("policies: secrets family", () => {
     });
 
     resourceRuleCases(noPlaintextKeyMaterialInInputs, TOKEN_COMMAND, [
-        ["a PEM key in the environment", "environment", { KEY: FAKE_SECRETS.sshPrivateKey }, ["environment.KEY holds a private key (PEM) in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"]],
-        ["an RSA key in stdin", "stdin", "-----BEGIN RSA PRIVATE KEY-----\nMII…\n-----END RSA PRIVATE KEY-----\n", ["stdin holds a private key (PEM) in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"]],
-        ["a kubeconfig in triggers", "triggers", [FAKE_SECRETS.kubeconfig], ["triggers[0] holds a kubeconfig in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"]],
+        [
+            "a PEM key in the environment",
+            "environment",
+            { KEY: FAKE_SECRETS.sshPrivateKey },
+            ["environment.KEY holds a private key (PEM) in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"],
+        ],
+        [
+            "an RSA key in stdin",
+            "stdin",
+            "-----BEGIN RSA PRIVATE KEY-----\nMII…\n-----END RSA PRIVATE KEY-----\n",
+            ["stdin holds a private key (PEM) in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"],
+        ],
+        [
+            "a kubeconfig in triggers",
+            "triggers",
+            [FAKE_SECRETS.kubeconfig],
+            ["triggers[0] holds a kubeconfig in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"],
+        ],
         ["a certificate is not a key", "stdin", "-----BEGIN CERTIFICATE-----\nMII…\n-----END CERTIFICATE-----\n", []],
     ]);
     describe("noPlaintextKeyMaterialInInputs (provider fields)", () => {
         resourceRuleCases(noPlaintextKeyMaterialInInputs, { type: "pulumi:providers:kubernetes", name: "cluster", props: { kubeconfig: FAKE_SECRETS.kubeconfig, context: "admin" } }, [
-            ["the kubeconfig in another provider field", "context", FAKE_SECRETS.kubeconfig, ["context holds a kubeconfig in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"]],
+            [
+                "the kubeconfig in another provider field",
+                "context",
+                FAKE_SECRETS.kubeconfig,
+                ["context holds a kubeconfig in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it"],
+            ],
         ]);
-        resourceRuleCases(noPlaintextKeyMaterialInInputs, { type: "kubernetes:core/v1:Secret", name: "s", props: { metadata: { name: "s" }, stringData: { "id_ed25519": FAKE_SECRETS.sshPrivateKey } } }, [], { noPlaintextKeyMaterialInInputs: { allowedFields: ["kubernetes:core/v1:Secret#stringData.id_ed25519"] } });
+        resourceRuleCases(
+            noPlaintextKeyMaterialInInputs,
+            { type: "kubernetes:core/v1:Secret", name: "s", props: { metadata: { name: "s" }, stringData: { id_ed25519: FAKE_SECRETS.sshPrivateKey } } },
+            [],
+            { noPlaintextKeyMaterialInInputs: { allowedFields: ["kubernetes:core/v1:Secret#stringData.id_ed25519"] } },
+        );
     });
 });

@@ -20,9 +20,15 @@ describe("policy pack over the program's stacks", () => {
         const dev = fromRecording((await recordStack("dev")).resources);
         const types = new Set(dev.map((r) => r.type));
         for (const t of [
-            "kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:security.istio.io/v1:RequestAuthentication",
-            "kubernetes:helm.sh/v3:Release", "aws:ec2/launchTemplate:LaunchTemplate", "aws:lb/targetGroup:TargetGroup",
-            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "command:remote:Command", "pulumi:providers:kubernetes",
-        ]) expect(types.has(t), t).to.equal(true);
+            "kubernetes:networking.istio.io/v1:VirtualService",
+            "kubernetes:security.istio.io/v1:RequestAuthentication",
+            "kubernetes:helm.sh/v3:Release",
+            "aws:ec2/launchTemplate:LaunchTemplate",
+            "aws:lb/targetGroup:TargetGroup",
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "command:remote:Command",
+            "pulumi:providers:kubernetes",
+        ])
+            expect(types.has(t), t).to.equal(true);
     });
 });

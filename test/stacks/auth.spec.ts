@@ -24,7 +24,10 @@ describe("stacks/auth", () => {
 
         it("passes claims to apps as headers Envoy strips from clients", () => {
             const rule = dev.kind("RequestAuthentication")[0].inputs.spec.jwtRules[0];
-            expect(rule.outputClaimToHeaders).to.deep.equal([{ header: "x-user-id", claim: "sub" }, { header: "x-user-role", claim: "role" }]);
+            expect(rule.outputClaimToHeaders).to.deep.equal([
+                { header: "x-user-id", claim: "sub" },
+                { header: "x-user-role", claim: "role" },
+            ]);
         });
 
         it("has no EnvoyFilter", () => {
@@ -102,7 +105,10 @@ describe("stacks/auth", () => {
         });
 
         it("changes only the config block for other settings", () => {
-            const s = validateSettings({ ...clone(stackValues("dev")), auth: { ...(stackValues("dev").auth as object), cookieName: "eco2_at", lua: { removeCookie: true, onExistingAuthorization: "keep" } } });
+            const s = validateSettings({
+                ...clone(stackValues("dev")),
+                auth: { ...(stackValues("dev").auth as object), cookieName: "eco2_at", lua: { removeCookie: true, onExistingAuthorization: "keep" } },
+            });
             const code = cookieToHeaderLua(s);
             expect(code).to.contain('local COOKIE_NAME = "eco2_at"');
             expect(code).to.contain('local ON_EXISTING_AUTHORIZATION = "keep"');

@@ -58,9 +58,7 @@ describe("stacks/istio", () => {
     it("declares the ext-authz provider in the mesh config when enabled (prod)", async () => {
         const prod = await recordStack("prod");
         const mc = prod.named("istio-istiod").inputs.values.meshConfig;
-        expect(mc.extensionProviders).to.deep.equal([
-            { name: "auth-blacklist", envoyExtAuthzGrpc: { service: "auth-api.auth.svc.cluster.local", port: 9000, timeout: "500ms", failOpen: false } },
-        ]);
+        expect(mc.extensionProviders).to.deep.equal([{ name: "auth-blacklist", envoyExtAuthzGrpc: { service: "auth-api.auth.svc.cluster.local", port: 9000, timeout: "500ms", failOpen: false } }]);
         expect(prod.named("istio-istiod").inputs.values.replicaCount).to.equal(2);
     });
 

@@ -62,7 +62,10 @@ describe("stacks/routing", () => {
         expect(chat.http[0].route[0].destination.subset).to.equal("canary");
         expect(chat.http[1].route).to.deep.equal([{ destination: { host: "chat-api.chat.svc.cluster.local", port: { number: 8000 }, subset: "stable" } }]);
         const dr = dev.kind("DestinationRule").find((d) => d.inputs.metadata.name === "chat-api")!.inputs.spec;
-        expect(dr.subsets).to.deep.equal([{ name: "stable", labels: { version: "v1" } }, { name: "canary", labels: { version: "v2" } }]);
+        expect(dr.subsets).to.deep.equal([
+            { name: "stable", labels: { version: "v1" } },
+            { name: "canary", labels: { version: "v2" } },
+        ]);
     });
 
     it("matches a canary cookie exactly by name and splits by weight", async () => {

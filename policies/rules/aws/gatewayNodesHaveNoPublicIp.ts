@@ -12,7 +12,8 @@ export const gatewayNodesHaveNoPublicIp: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (args.type === AWS.instance) {
             guard(report, () => {
-                if (on(need(args.props, "associatePublicIpAddress"))) report("associatePublicIpAddress is true; gateway nodes must stay private (reach them through the load balancer, SSM or a bastion)");
+                if (on(need(args.props, "associatePublicIpAddress")))
+                    report("associatePublicIpAddress is true; gateway nodes must stay private (reach them through the load balancer, SSM or a bastion)");
             });
         } else if (args.type === AWS.launchTemplate) {
             guard(report, () => {

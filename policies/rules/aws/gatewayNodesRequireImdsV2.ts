@@ -5,7 +5,7 @@ import { guard, need } from "../lib/values";
 /** IMDSv1 hands the node role's credentials to any SSRF that reaches 169.254.169.254. */
 export const gatewayNodesRequireImdsV2: ResourceValidationPolicy = {
     name: "gatewayNodesRequireImdsV2",
-    description: "Launch templates and instances require IMDSv2 (metadataOptions.httpTokens \"required\"); an instance without its own setting must come from a launch template.",
+    description: 'Launch templates and instances require IMDSv2 (metadataOptions.httpTokens "required"); an instance without its own setting must come from a launch template.',
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         if (args.type !== AWS.launchTemplate && args.type !== AWS.instance) return;

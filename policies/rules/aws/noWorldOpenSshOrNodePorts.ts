@@ -34,12 +34,16 @@ function findings(rule: Ingress, nodePorts: [number, number]): string[] {
     const world = rule.cidrs.filter(worldWide);
     if (world.length === 0 || NO_PORTS.has(rule.protocol)) return [];
     const all = rule.protocol === "-1" || rule.protocol === "all";
-    const from = all ? 0 : rule.fromPort ?? 0;
-    const to = all ? 65535 : rule.toPort ?? from;
+    const from = all ? 0 : (rule.fromPort ?? 0);
+    const to = all ? 65535 : (rule.toPort ?? from);
     const range = from === to ? `${from}` : `${from}-${to}`;
     const out: string[] = [];
-    if (from <= SSH_PORT && SSH_PORT <= to) out.push(`${rule.where} admits ${world.join(", ")} on ${all ? "all ports" : `${rule.protocol} ${range}`}, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR`);
-    if (from <= nodePorts[1] && nodePorts[0] <= to) out.push(`${rule.where} admits ${world.join(", ")} on ${all ? "all ports" : `${rule.protocol} ${range}`}, which opens the NodePort range ${nodePorts[0]}-${nodePorts[1]} to the world; let only the load balancer's security group reach the NodePorts`);
+    if (from <= SSH_PORT && SSH_PORT <= to)
+        out.push(`${rule.where} admits ${world.join(", ")} on ${all ? "all ports" : `${rule.protocol} ${range}`}, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR`);
+    if (from <= nodePorts[1] && nodePorts[0] <= to)
+        out.push(
+            `${rule.where} admits ${world.join(", ")} on ${all ? "all ports" : `${rule.protocol} ${range}`}, which opens the NodePort range ${nodePorts[0]}-${nodePorts[1]} to the world; let only the load balancer's security group reach the NodePorts`,
+        );
     return out;
 }
 
@@ -60,11 +64,23 @@ export const noWorldOpenSshOrNodePorts: ResourceValidationPolicy = {
             if (args.type === AWS.securityGroup) {
                 asArray(need(args.props, "ingress")).forEach((_, i) => {
                     const r = asRecord(need(args.props, `ingress[${i}]`));
-                    rules.push({ where: `ingress[${i}]`, cidrs: [...asArray<string>(need(args.props, `ingress[${i}].cidrBlocks`)), ...asArray<string>(need(args.props, `ingress[${i}].ipv6CidrBlocks`))], protocol: String(r.protocol), fromPort: r.fromPort, toPort: r.toPort });
+                    rules.push({
+                        where: `ingress[${i}]`,
+                        cidrs: [...asArray<string>(need(args.props, `ingress[${i}].cidrBlocks`)), ...asArray<string>(need(args.props, `ingress[${i}].ipv6CidrBlocks`))],
+                        protocol: String(r.protocol),
+                        fromPort: r.fromPort,
+                        toPort: r.toPort,
+                    });
                 });
             } else if (args.type === AWS.securityGroupRule) {
                 if (need(args.props, "type") !== "ingress") return;
-                rules.push({ where: "this ingress rule", cidrs: [...asArray<string>(need(args.props, "cidrBlocks")), ...asArray<string>(need(args.props, "ipv6CidrBlocks"))], protocol: String(need(args.props, "protocol")), fromPort: need(args.props, "fromPort"), toPort: need(args.props, "toPort") });
+                rules.push({
+                    where: "this ingress rule",
+                    cidrs: [...asArray<string>(need(args.props, "cidrBlocks")), ...asArray<string>(need(args.props, "ipv6CidrBlocks"))],
+                    protocol: String(need(args.props, "protocol")),
+                    fromPort: need(args.props, "fromPort"),
+                    toPort: need(args.props, "toPort"),
+                });
             } else if (args.type === AWS.vpcIngressRule) {
                 const cidrs = [need(args.props, "cidrIpv4"), need(args.props, "cidrIpv6")].filter((c): c is string => typeof c === "string");
                 rules.push({ where: "this ingress rule", cidrs, protocol: String(need(args.props, "ipProtocol")), fromPort: need(args.props, "fromPort"), toPort: need(args.props, "toPort") });

@@ -16,7 +16,9 @@ export const envoyFiltersDoNotPinListenerPorts: ResourceValidationPolicy = {
             asArray(need(args.props, "spec.configPatches")).forEach((_, i) => {
                 const port = need(args.props, `spec.configPatches[${i}].match.listener.portNumber`);
                 if (port !== undefined) {
-                    report(`spec.configPatches[${i}].match.listener.portNumber pins listener port ${port}; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead`);
+                    report(
+                        `spec.configPatches[${i}].match.listener.portNumber pins listener port ${port}; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead`,
+                    );
                 }
             });
         });

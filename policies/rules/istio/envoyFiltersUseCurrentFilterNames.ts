@@ -33,11 +33,16 @@ export const envoyFiltersUseCurrentFilterNames: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (!isEnvoyFilter(args.type)) return;
         guard(report, () => {
-            walkStrings(need(args.props, "spec.configPatches"), "spec.configPatches", (path, s) => {
-                if (!/(^|\.)name$/.test(path)) return;
-                const current = REMOVED_FILTER_NAMES[s];
-                if (current) report(`${path} is "${s}", a filter name Istio no longer matches (silently a no-op since 1.19); use "${current}"`);
-            }, (path) => report(`cannot be verified at preview: ${path} is unknown`));
+            walkStrings(
+                need(args.props, "spec.configPatches"),
+                "spec.configPatches",
+                (path, s) => {
+                    if (!/(^|\.)name$/.test(path)) return;
+                    const current = REMOVED_FILTER_NAMES[s];
+                    if (current) report(`${path} is "${s}", a filter name Istio no longer matches (silently a no-op since 1.19); use "${current}"`);
+                },
+                (path) => report(`cannot be verified at preview: ${path} is unknown`),
+            );
         });
     },
 };

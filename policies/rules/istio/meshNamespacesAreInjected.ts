@@ -58,21 +58,32 @@ export const meshNamespacesAreInjected: StackValidationPolicy = {
         const gatewayNs = gatewayNamespaces(args.resources);
         const state = new Map<string, ReturnType<typeof injectionState>>();
         for (const [name, r] of namespaces) {
-            guard((m) => report(m, r.urn), () => {
-                const s = injectionState(asRecord(need(r.props, "metadata.labels")));
-                state.set(name, s);
-                if (s !== "disabled") return;
-                report(gatewayNs.has(name)
-                    ? `${describe(r)} is the ingress gateway's namespace and is labelled istio-injection=disabled; the gateway pods would pull the image "auto" (istio/istio#54841): remove the label`
-                    : `${describe(r)} is labelled istio-injection=disabled; remove the label instead (rollback drops it and restarts the workloads)`, r.urn);
-            }, describe(r));
+            guard(
+                (m) => report(m, r.urn),
+                () => {
+                    const s = injectionState(asRecord(need(r.props, "metadata.labels")));
+                    state.set(name, s);
+                    if (s !== "disabled") return;
+                    report(
+                        gatewayNs.has(name)
+                            ? `${describe(r)} is the ingress gateway's namespace and is labelled istio-injection=disabled; the gateway pods would pull the image "auto" (istio/istio#54841): remove the label`
+                            : `${describe(r)} is labelled istio-injection=disabled; remove the label instead (rollback drops it and restarts the workloads)`,
+                        r.urn,
+                    );
+                },
+                describe(r),
+            );
         }
         let required = new Set<string>();
         let exempt = new Set<string>();
-        guard(report, () => {
-            required = new Set([...routedNamespaces(args.resources), ...(cfg.meshNamespaces ?? [])]);
-            exempt = rolledBack(args.resources);
-        }, "mesh namespaces");
+        guard(
+            report,
+            () => {
+                required = new Set([...routedNamespaces(args.resources), ...(cfg.meshNamespaces ?? [])]);
+                exempt = rolledBack(args.resources);
+            },
+            "mesh namespaces",
+        );
         for (const ns of [...required].sort()) {
             if (gatewayNs.has(ns) || exempt.has(ns)) continue;
             const s = state.get(ns);

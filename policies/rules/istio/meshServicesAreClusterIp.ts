@@ -27,22 +27,30 @@ export const meshServicesAreClusterIp: StackValidationPolicy = {
         const cfg = args.getConfig<Config>();
         const gatewaySelector = cfg.gatewaySelector ?? DEFAULT_GATEWAY_SELECTOR;
         let mesh = new Set<string>();
-        guard(report, () => {
-            mesh = new Set([...injectedNamespaces(args.resources), ...(cfg.meshNamespaces ?? [])]);
-        }, "mesh namespaces");
+        guard(
+            report,
+            () => {
+                mesh = new Set([...injectedNamespaces(args.resources), ...(cfg.meshNamespaces ?? [])]);
+            },
+            "mesh namespaces",
+        );
         const gatewayNs = gatewayNamespaces(args.resources);
         for (const r of args.resources.filter((x) => isService(x.type))) {
             const { namespace } = metadataOf(r.props);
             if (!mesh.has(namespace) || gatewayNs.has(namespace)) continue;
-            guard((m) => report(m, r.urn), () => {
-                const selector = asRecord(need(r.props, "spec.selector"));
-                const isGateway = Object.keys(gatewaySelector).length > 0 && Object.entries(gatewaySelector).every(([k, v]) => selector[k] === v);
-                if (isGateway) return;
-                const type = need(r.props, "spec.type") ?? "ClusterIP";
-                if (type !== "ClusterIP") {
-                    report(`${describe(r)} is ${type}; Services in mesh namespace ${namespace} must be ClusterIP (traffic enters through the ingress gateway only)`, r.urn);
-                }
-            }, describe(r));
+            guard(
+                (m) => report(m, r.urn),
+                () => {
+                    const selector = asRecord(need(r.props, "spec.selector"));
+                    const isGateway = Object.keys(gatewaySelector).length > 0 && Object.entries(gatewaySelector).every(([k, v]) => selector[k] === v);
+                    if (isGateway) return;
+                    const type = need(r.props, "spec.type") ?? "ClusterIP";
+                    if (type !== "ClusterIP") {
+                        report(`${describe(r)} is ${type}; Services in mesh namespace ${namespace} must be ClusterIP (traffic enters through the ingress gateway only)`, r.urn);
+                    }
+                },
+                describe(r),
+            );
         }
     },
 };

@@ -15,17 +15,20 @@ export const meshWidePeerAuthenticationIsStrict: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: environmentConfigSchema,
     validateStack: (args, report) => {
-        const usesIstio = istioReleases(args.resources).all.length > 0 ||
-            args.resources.some((r) => Object.values(ISTIO_GROUPS).includes(parseK8sType(r.type)?.group as never));
+        const usesIstio = istioReleases(args.resources).all.length > 0 || args.resources.some((r) => Object.values(ISTIO_GROUPS).includes(parseK8sType(r.type)?.group as never));
         if (!usesIstio) return;
         const { environment, strict } = environmentOf(args.getConfig<EnvironmentConfig>());
         const root = rootNamespace(args.resources);
         const all = args.resources.filter((r) => isPeerAuthentication(r.type));
         const meshWide = all.filter((r) => {
             let wide = false;
-            guard((m) => report(m, r.urn), () => {
-                wide = metadataOf(r.props).namespace === root && selectorOf(r.props) === undefined;
-            }, describe(r));
+            guard(
+                (m) => report(m, r.urn),
+                () => {
+                    wide = metadataOf(r.props).namespace === root && selectorOf(r.props) === undefined;
+                },
+                describe(r),
+            );
             return wide;
         });
         if (meshWide.length === 0) {
@@ -33,18 +36,22 @@ export const meshWidePeerAuthenticationIsStrict: StackValidationPolicy = {
         }
         if (!strict) return;
         for (const r of all) {
-            guard((m) => report(m, r.urn), () => {
-                const mode = need(r.props, "spec.mtls.mode") ?? "UNSET";
-                const scope = meshWide.includes(r) ? "mesh-wide" : "narrower";
-                if (mode !== "STRICT" && !(scope === "narrower" && mode === "UNSET")) {
-                    report(`${describe(r)} (${scope}) has mTLS mode ${mode}; environment ${environment} requires STRICT`, r.urn);
-                }
-                const portLevel = asRecord(need(r.props, "spec.portLevelMtls"));
-                for (const [port, v] of Object.entries(portLevel)) {
-                    const pm = asRecord(v).mode;
-                    if (pm !== undefined && pm !== "STRICT" && pm !== "UNSET") report(`${describe(r)} relaxes port ${port} to ${pm}; environment ${environment} requires STRICT`, r.urn);
-                }
-            }, describe(r));
+            guard(
+                (m) => report(m, r.urn),
+                () => {
+                    const mode = need(r.props, "spec.mtls.mode") ?? "UNSET";
+                    const scope = meshWide.includes(r) ? "mesh-wide" : "narrower";
+                    if (mode !== "STRICT" && !(scope === "narrower" && mode === "UNSET")) {
+                        report(`${describe(r)} (${scope}) has mTLS mode ${mode}; environment ${environment} requires STRICT`, r.urn);
+                    }
+                    const portLevel = asRecord(need(r.props, "spec.portLevelMtls"));
+                    for (const [port, v] of Object.entries(portLevel)) {
+                        const pm = asRecord(v).mode;
+                        if (pm !== undefined && pm !== "STRICT" && pm !== "UNSET") report(`${describe(r)} relaxes port ${port} to ${pm}; environment ${environment} requires STRICT`, r.urn);
+                    }
+                },
+                describe(r),
+            );
         }
     },
 };

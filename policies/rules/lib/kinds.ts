@@ -95,5 +95,9 @@ export function ofKind(resources: PolicyResource[], test: (type: string) => bool
 export function chartName(props: Record<string, any>): string {
     const chart = raw(props).chart;
     if (typeof chart !== "string" || isUnknown(chart)) return "";
-    return chart.replace(/\/+$/, "").split("/").pop()!.replace(/-\d+\.\d+\.\d+.*\.tgz$/, "");
+    return chart
+        .replace(/\/+$/, "")
+        .split("/")
+        .pop()!
+        .replace(/-\d+\.\d+\.\d+.*\.tgz$/, "");
 }

@@ -91,5 +91,9 @@ export function sameLabels(a: Record<string, string> | undefined, b: Record<stri
 }
 
 export function formatLabels(l: Record<string, string> | undefined): string {
-    return l ? Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",") : "(all workloads)";
+    return l
+        ? Object.entries(l)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(",")
+        : "(all workloads)";
 }

@@ -50,7 +50,10 @@ export class UnknownField extends Error {
 function unknownPath(e: unknown): string | undefined {
     if (e instanceof UnknownField) return e.field;
     if (e instanceof Error && e.constructor?.name === "UnknownValueError" && Array.isArray((e as any).props)) {
-        return ((e as any).props as unknown[]).map(String).join(".").replace(/\.(\d+)(?=\.|$)/g, "[$1]");
+        return ((e as any).props as unknown[])
+            .map(String)
+            .join(".")
+            .replace(/\.(\d+)(?=\.|$)/g, "[$1]");
     }
     return undefined;
 }
@@ -80,7 +83,10 @@ export function guard(report: (message: string) => void, fn: () => void, subject
  */
 export function need(obj: unknown, path: string): any {
     let cur: any = raw(obj);
-    const steps = path.replace(/\[(\d+)\]/g, ".$1").split(".").filter((s) => s.length > 0);
+    const steps = path
+        .replace(/\[(\d+)\]/g, ".$1")
+        .split(".")
+        .filter((s) => s.length > 0);
     let at = "";
     for (const step of steps) {
         if (isUnknown(cur)) throw new UnknownField(at || "(value)");

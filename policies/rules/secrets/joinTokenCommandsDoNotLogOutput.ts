@@ -20,7 +20,7 @@ export function runsJoinToken(text: string): boolean {
  */
 export const joinTokenCommandsDoNotLogOutput: ResourceValidationPolicy = {
     name: "joinTokenCommandsDoNotLogOutput",
-    description: "Commands whose text runs `kubeadm token create` or `kubeadm join` set logging to \"none\" and list stdout in additionalSecretOutputs.",
+    description: 'Commands whose text runs `kubeadm token create` or `kubeadm join` set logging to "none" and list stdout in additionalSecretOutputs.',
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         if (!(COMMAND_TYPES as readonly string[]).includes(args.type)) return;

@@ -18,21 +18,32 @@ export const customAuthzProvidersAreDeclared: StackValidationPolicy = {
         const istiod = istioReleases(args.resources).istiod;
         let declared: string[] | undefined;
         if (istiod) {
-            guard((m) => report(m, istiod.urn), () => {
-                declared = asArray(need(istiod.props, "values.meshConfig.extensionProviders")).map((p) => asRecord(p).name);
-            }, describe(istiod));
+            guard(
+                (m) => report(m, istiod.urn),
+                () => {
+                    declared = asArray(need(istiod.props, "values.meshConfig.extensionProviders")).map((p) => asRecord(p).name);
+                },
+                describe(istiod),
+            );
         }
         for (const ap of custom) {
-            guard((m) => report(m, ap.urn), () => {
-                const name = need(ap.props, "spec.provider.name");
-                if (typeof name !== "string" || name === "") {
-                    report(`${describe(ap)} is CUSTOM but names no spec.provider.name`, ap.urn);
-                } else if (!istiod) {
-                    report(`${describe(ap)} names CUSTOM provider "${name}", but no istiod Helm release in this stack declares meshConfig.extensionProviders`, ap.urn);
-                } else if (declared && !declared.includes(name)) {
-                    report(`${describe(ap)} names CUSTOM provider "${name}", which istiod's meshConfig.extensionProviders does not declare (declared: ${declared.join(", ") || "none"}); its requests would be denied`, ap.urn);
-                }
-            }, describe(ap));
+            guard(
+                (m) => report(m, ap.urn),
+                () => {
+                    const name = need(ap.props, "spec.provider.name");
+                    if (typeof name !== "string" || name === "") {
+                        report(`${describe(ap)} is CUSTOM but names no spec.provider.name`, ap.urn);
+                    } else if (!istiod) {
+                        report(`${describe(ap)} names CUSTOM provider "${name}", but no istiod Helm release in this stack declares meshConfig.extensionProviders`, ap.urn);
+                    } else if (declared && !declared.includes(name)) {
+                        report(
+                            `${describe(ap)} names CUSTOM provider "${name}", which istiod's meshConfig.extensionProviders does not declare (declared: ${declared.join(", ") || "none"}); its requests would be denied`,
+                            ap.urn,
+                        );
+                    }
+                },
+                describe(ap),
+            );
         }
     },
 };

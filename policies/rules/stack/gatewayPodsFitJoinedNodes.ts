@@ -81,10 +81,12 @@ export function placementFromTriggers(r: PolicyResource): JoinPlacement | undefi
 const JOIN_STEP = /kubectl\s+(label|taint)\s+(nodes?|no)\b|kind:\s*JoinConfiguration/;
 
 function tolerates(tolerations: Record<string, any>[], t: NodeTaint): boolean {
-    return tolerations.some((x) =>
-        (x.key === undefined || x.key === "" ? x.operator === "Exists" : x.key === t.key) &&
-        (x.operator === "Exists" || (x.value ?? "") === t.value) &&
-        (x.effect === undefined || x.effect === "" || x.effect === t.effect));
+    return tolerations.some(
+        (x) =>
+            (x.key === undefined || x.key === "" ? x.operator === "Exists" : x.key === t.key) &&
+            (x.operator === "Exists" || (x.value ?? "") === t.value) &&
+            (x.effect === undefined || x.effect === "" || x.effect === t.effect),
+    );
 }
 
 /**
@@ -115,25 +117,32 @@ export const gatewayPodsFitJoinedNodes: StackValidationPolicy = {
             return;
         }
         if (placements.length === 0) return;
-        guard((m) => report(m, gateway.urn), () => {
-            const nodeSelector = asRecord(need(gateway.props, "values.nodeSelector")) as Record<string, string>;
-            const tolerations = asArray<Record<string, any>>(need(gateway.props, "values.tolerations")).map((t) => asRecord(t));
-            // Labels every labelled node gets; taints any node gets.
-            const common: Record<string, string> = { ...(labelled[0]?.labels ?? {}) };
-            for (const p of labelled.slice(1)) for (const k of Object.keys(common)) if (p.labels![k] !== common[k]) delete common[k];
-            const missing = Object.entries(nodeSelector).filter(([k, v]) => common[k] !== v);
-            if (missing.length > 0) {
-                report(`the gateway's nodeSelector ${formatLabels(Object.fromEntries(missing))} is not among the labels the join gives the gateway nodes (${Object.keys(common).length > 0 ? formatLabels(common) : "none"}); the gateway pods would stay Pending`, gateway.urn);
-            }
-            const seen = new Set<string>();
-            for (const t of placements.flatMap((p) => p.taints)) {
-                const key = `${t.key}=${t.value}:${t.effect}`;
-                if (seen.has(key)) continue;
-                seen.add(key);
-                if (!tolerates(tolerations, t)) {
-                    report(`the join taints the gateway nodes ${key}, which the gateway's tolerations do not tolerate; the gateway pods would stay Pending`, gateway.urn);
+        guard(
+            (m) => report(m, gateway.urn),
+            () => {
+                const nodeSelector = asRecord(need(gateway.props, "values.nodeSelector")) as Record<string, string>;
+                const tolerations = asArray<Record<string, any>>(need(gateway.props, "values.tolerations")).map((t) => asRecord(t));
+                // Labels every labelled node gets; taints any node gets.
+                const common: Record<string, string> = { ...(labelled[0]?.labels ?? {}) };
+                for (const p of labelled.slice(1)) for (const k of Object.keys(common)) if (p.labels![k] !== common[k]) delete common[k];
+                const missing = Object.entries(nodeSelector).filter(([k, v]) => common[k] !== v);
+                if (missing.length > 0) {
+                    report(
+                        `the gateway's nodeSelector ${formatLabels(Object.fromEntries(missing))} is not among the labels the join gives the gateway nodes (${Object.keys(common).length > 0 ? formatLabels(common) : "none"}); the gateway pods would stay Pending`,
+                        gateway.urn,
+                    );
                 }
-            }
-        }, describe(gateway));
+                const seen = new Set<string>();
+                for (const t of placements.flatMap((p) => p.taints)) {
+                    const key = `${t.key}=${t.value}:${t.effect}`;
+                    if (seen.has(key)) continue;
+                    seen.add(key);
+                    if (!tolerates(tolerations, t)) {
+                        report(`the join taints the gateway nodes ${key}, which the gateway's tolerations do not tolerate; the gateway pods would stay Pending`, gateway.urn);
+                    }
+                }
+            },
+            describe(gateway),
+        );
     },
 };

@@ -15,14 +15,18 @@ export const istioReleasesShareOneVersion: StackValidationPolicy = {
     validateStack: (args, report) => {
         const versions: { chart: string; version: string }[] = [];
         for (const r of istioReleases(args.resources).all) {
-            guard((m) => report(m, r.urn), () => {
-                const v = need(r.props, "version");
-                if (typeof v !== "string" || v.trim() === "") {
-                    report(`${describe(r)} (chart ${chartName(r.props)}) pins no chart version; pin the one Istio version of the stack`, r.urn);
-                } else {
-                    versions.push({ chart: chartName(r.props), version: v });
-                }
-            }, describe(r));
+            guard(
+                (m) => report(m, r.urn),
+                () => {
+                    const v = need(r.props, "version");
+                    if (typeof v !== "string" || v.trim() === "") {
+                        report(`${describe(r)} (chart ${chartName(r.props)}) pins no chart version; pin the one Istio version of the stack`, r.urn);
+                    } else {
+                        versions.push({ chart: chartName(r.props), version: v });
+                    }
+                },
+                describe(r),
+            );
         }
         if (new Set(versions.map((v) => v.version)).size > 1) {
             report(`the Istio Helm releases use different versions (${versions.map((v) => `${v.chart} ${v.version}`).join(", ")}); pin one version for all of them`);

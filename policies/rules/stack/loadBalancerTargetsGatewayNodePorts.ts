@@ -18,7 +18,8 @@ function label(r: PolicyResource): string {
  */
 export const loadBalancerTargetsGatewayNodePorts: StackValidationPolicy = {
     name: "loadBalancerTargetsGatewayNodePorts",
-    description: "The load balancer's instance target groups use the gateway Service's NodePorts (gateway Helm values service.ports[].nodePort) and health-check the status port's NodePort at /healthz/ready.",
+    description:
+        "The load balancer's instance target groups use the gateway Service's NodePorts (gateway Helm values service.ports[].nodePort) and health-check the status port's NodePort at /healthz/ready.",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const targetGroups = args.resources.filter((r) => (AWS.targetGroups as readonly string[]).includes(r.type));
@@ -30,7 +31,13 @@ export const loadBalancerTargetsGatewayNodePorts: StackValidationPolicy = {
             return;
         }
         let ports: ReturnType<typeof gatewayServicePorts> | undefined;
-        guard((m) => report(m, gateway.urn), () => { ports = gatewayServicePorts(gateway); }, `${label(gateway)}`);
+        guard(
+            (m) => report(m, gateway.urn),
+            () => {
+                ports = gatewayServicePorts(gateway);
+            },
+            `${label(gateway)}`,
+        );
         if (!ports) return;
         const status = ports.find((p) => p.name === "status-port" || p.port === STATUS_PORT);
         const trafficNodePorts = ports.filter((p) => p !== status && p.nodePort !== undefined).map((p) => p.nodePort!);
@@ -38,34 +45,42 @@ export const loadBalancerTargetsGatewayNodePorts: StackValidationPolicy = {
             report(`the gateway Helm values pin no nodePort for the status port (${STATUS_PORT}); pin one so the load balancer can health-check it`, gateway.urn);
         }
         for (const tg of targetGroups) {
-            guard((m) => report(m, tg.urn), () => {
-                const targetType = need(tg.props, "targetType") ?? "instance";
-                if (targetType !== "instance") return;
-                const port = need(tg.props, "port");
-                if (!trafficNodePorts.includes(Number(port))) {
-                    report(`${label(tg)} targets port ${port}, which is not a gateway traffic NodePort (${trafficNodePorts.join(", ") || "none pinned"})`, tg.urn);
-                }
-                const hcPort = need(tg.props, "healthCheck.port");
-                const hcPath = need(tg.props, "healthCheck.path");
-                const hcProtocol = need(tg.props, "healthCheck.protocol");
-                if (status?.nodePort !== undefined && String(hcPort) !== String(status.nodePort)) {
-                    report(`${label(tg)} health-checks port ${hcPort ?? "traffic-port"}; check the status port's NodePort ${status.nodePort}`, tg.urn);
-                }
-                if (hcPath !== READINESS_PATH) {
-                    report(`${label(tg)} health-checks path ${hcPath ?? "(none)"}; use ${READINESS_PATH}`, tg.urn);
-                }
-                if (hcProtocol !== undefined && hcProtocol !== "HTTP") {
-                    report(`${label(tg)} health-checks with ${hcProtocol}; the status port answers HTTP`, tg.urn);
-                }
-            }, label(tg));
+            guard(
+                (m) => report(m, tg.urn),
+                () => {
+                    const targetType = need(tg.props, "targetType") ?? "instance";
+                    if (targetType !== "instance") return;
+                    const port = need(tg.props, "port");
+                    if (!trafficNodePorts.includes(Number(port))) {
+                        report(`${label(tg)} targets port ${port}, which is not a gateway traffic NodePort (${trafficNodePorts.join(", ") || "none pinned"})`, tg.urn);
+                    }
+                    const hcPort = need(tg.props, "healthCheck.port");
+                    const hcPath = need(tg.props, "healthCheck.path");
+                    const hcProtocol = need(tg.props, "healthCheck.protocol");
+                    if (status?.nodePort !== undefined && String(hcPort) !== String(status.nodePort)) {
+                        report(`${label(tg)} health-checks port ${hcPort ?? "traffic-port"}; check the status port's NodePort ${status.nodePort}`, tg.urn);
+                    }
+                    if (hcPath !== READINESS_PATH) {
+                        report(`${label(tg)} health-checks path ${hcPath ?? "(none)"}; use ${READINESS_PATH}`, tg.urn);
+                    }
+                    if (hcProtocol !== undefined && hcProtocol !== "HTTP") {
+                        report(`${label(tg)} health-checks with ${hcProtocol}; the status port answers HTTP`, tg.urn);
+                    }
+                },
+                label(tg),
+            );
         }
         for (const a of attachments) {
-            guard((m) => report(m, a.urn), () => {
-                const port = need(a.props, "port");
-                if (port !== undefined && !trafficNodePorts.includes(Number(port))) {
-                    report(`${label(a)} registers targets on port ${port}, which is not a gateway traffic NodePort (${trafficNodePorts.join(", ")})`, a.urn);
-                }
-            }, label(a));
+            guard(
+                (m) => report(m, a.urn),
+                () => {
+                    const port = need(a.props, "port");
+                    if (port !== undefined && !trafficNodePorts.includes(Number(port))) {
+                        report(`${label(a)} registers targets on port ${port}, which is not a gateway traffic NodePort (${trafficNodePorts.join(", ")})`, a.urn);
+                    }
+                },
+                label(a),
+            );
         }
     },
 };

@@ -22,27 +22,39 @@ export const oneCustomAuthzProviderPerWorkload: StackValidationPolicy = {
         let versionText = "unknown (no Istio Helm release in this stack)";
         if (source) {
             let unknownVersion = false;
-            guard(() => { unknownVersion = true; }, () => {
-                const v = need(source.props, "version");
-                const parsed = parseVersion(v);
-                if (parsed && (parsed[0] > 1 || parsed[1] >= MULTI_CUSTOM_PROVIDER_MINOR)) versionText = "";
-                else versionText = parsed ? String(v) : `unpinned (${JSON.stringify(v ?? null)})`;
-            });
+            guard(
+                () => {
+                    unknownVersion = true;
+                },
+                () => {
+                    const v = need(source.props, "version");
+                    const parsed = parseVersion(v);
+                    if (parsed && (parsed[0] > 1 || parsed[1] >= MULTI_CUSTOM_PROVIDER_MINOR)) versionText = "";
+                    else versionText = parsed ? String(v) : `unpinned (${JSON.stringify(v ?? null)})`;
+                },
+            );
             if (unknownVersion) versionText = "unknown at preview";
         }
         if (versionText === "") return;
         const groups = new Map<string, { providers: Set<string>; urn: string; label: string }>();
         for (const ap of custom) {
-            guard((m) => report(m, ap.urn), () => {
-                const key = `${metadataOf(ap.props).namespace}|${formatLabels(selectorOf(ap.props))}`;
-                const g = groups.get(key) ?? { providers: new Set<string>(), urn: ap.urn, label: `${formatLabels(selectorOf(ap.props))} in ${metadataOf(ap.props).namespace}` };
-                g.providers.add(String(need(ap.props, "spec.provider.name")));
-                groups.set(key, g);
-            }, describe(ap));
+            guard(
+                (m) => report(m, ap.urn),
+                () => {
+                    const key = `${metadataOf(ap.props).namespace}|${formatLabels(selectorOf(ap.props))}`;
+                    const g = groups.get(key) ?? { providers: new Set<string>(), urn: ap.urn, label: `${formatLabels(selectorOf(ap.props))} in ${metadataOf(ap.props).namespace}` };
+                    g.providers.add(String(need(ap.props, "spec.provider.name")));
+                    groups.set(key, g);
+                },
+                describe(ap),
+            );
         }
         for (const g of groups.values()) {
             if (g.providers.size > 1) {
-                report(`workloads ${g.label} have ${g.providers.size} CUSTOM providers (${[...g.providers].sort().join(", ")}); Istio ${versionText} allows one per workload before 1.${MULTI_CUSTOM_PROVIDER_MINOR} (istio/istio#57933)`, g.urn);
+                report(
+                    `workloads ${g.label} have ${g.providers.size} CUSTOM providers (${[...g.providers].sort().join(", ")}); Istio ${versionText} allows one per workload before 1.${MULTI_CUSTOM_PROVIDER_MINOR} (istio/istio#57933)`,
+                    g.urn,
+                );
             }
         }
     },

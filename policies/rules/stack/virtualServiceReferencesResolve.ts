@@ -56,7 +56,8 @@ export function destinations(vs: PolicyResource): { path: string; host: string }
  */
 export const virtualServiceReferencesResolve: StackValidationPolicy = {
     name: "virtualServiceReferencesResolve",
-    description: "Every VirtualService's gateways (<namespace>/<name>, or a bare name in its own namespace) and destination hosts resolve to a Gateway / Service the stack declares, or to a configured external allowance.",
+    description:
+        "Every VirtualService's gateways (<namespace>/<name>, or a bare name in its own namespace) and destination hosts resolve to a Gateway / Service the stack declares, or to a configured external allowance.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -69,30 +70,35 @@ export const virtualServiceReferencesResolve: StackValidationPolicy = {
         const key = (r: PolicyResource) => `${metadataOf(r.props).namespace}/${metadataOf(r.props).name}`;
         const gateways = new Set([...args.resources.filter((r) => isGateway(r.type)).map(key), ...(cfg.externalGateways ?? [])]);
         const services = new Set(args.resources.filter((r) => isService(r.type)).map(key));
-        const serviceEntryHosts = args.resources
-            .filter((r) => isKind(r.type, ISTIO_GROUPS.networking, "ServiceEntry"))
-            .flatMap((r) => asArray<string>(asRecord(asRecord(r.props).spec).hosts));
+        const serviceEntryHosts = args.resources.filter((r) => isKind(r.type, ISTIO_GROUPS.networking, "ServiceEntry")).flatMap((r) => asArray<string>(asRecord(asRecord(r.props).spec).hosts));
         const allowed = [...(cfg.externalHosts ?? []), ...serviceEntryHosts];
         for (const vs of args.resources.filter((r) => isVirtualService(r.type))) {
             const ns = metadataOf(vs.props).namespace;
-            guard((m) => report(m, vs.urn), () => {
-                asArray<string>(need(vs.props, "spec.gateways")).forEach((ref, i) => {
-                    need(vs.props, `spec.gateways[${i}]`);
-                    if (ref === "mesh") return;
-                    const k = gatewayKey(ref, ns);
-                    if (!gateways.has(k)) {
-                        const hint = ref.includes("/") ? "" : " (a bare name is looked up in the VirtualService's own namespace, istio/istio#18225: write <namespace>/<name>)";
-                        report(`${describe(vs)} names gateway "${ref}", which resolves to ${k}; no such Gateway in this stack${hint}`, vs.urn);
+            guard(
+                (m) => report(m, vs.urn),
+                () => {
+                    asArray<string>(need(vs.props, "spec.gateways")).forEach((ref, i) => {
+                        need(vs.props, `spec.gateways[${i}]`);
+                        if (ref === "mesh") return;
+                        const k = gatewayKey(ref, ns);
+                        if (!gateways.has(k)) {
+                            const hint = ref.includes("/") ? "" : " (a bare name is looked up in the VirtualService's own namespace, istio/istio#18225: write <namespace>/<name>)";
+                            report(`${describe(vs)} names gateway "${ref}", which resolves to ${k}; no such Gateway in this stack${hint}`, vs.urn);
+                        }
+                    });
+                    for (const { path, host } of destinations(vs)) {
+                        if (typeof host !== "string" || hostAllowed(host, allowed)) continue;
+                        const svc = serviceKey(host, ns);
+                        if (svc === undefined || !services.has(svc)) {
+                            report(
+                                `${describe(vs)} ${path} "${host}" resolves to ${svc ? `Service ${svc}` : "no cluster Service"}, which this stack does not declare (add the Service, a ServiceEntry, or list the host in externalHosts)`,
+                                vs.urn,
+                            );
+                        }
                     }
-                });
-                for (const { path, host } of destinations(vs)) {
-                    if (typeof host !== "string" || hostAllowed(host, allowed)) continue;
-                    const svc = serviceKey(host, ns);
-                    if (svc === undefined || !services.has(svc)) {
-                        report(`${describe(vs)} ${path} "${host}" resolves to ${svc ? `Service ${svc}` : "no cluster Service"}, which this stack does not declare (add the Service, a ServiceEntry, or list the host in externalHosts)`, vs.urn);
-                    }
-                }
-            }, describe(vs));
+                },
+                describe(vs),
+            );
         }
     },
 };

@@ -35,40 +35,44 @@ export const virtualServiceRoutesDoNotConflict: StackValidationPolicy = {
         const claimed: { scope: string; host: string; g: string; kind: string; raw: string; label: string; urn: string }[] = [];
         for (const vs of args.resources.filter((r) => isVirtualService(r.type))) {
             const ns = metadataOf(vs.props).namespace;
-            guard((m) => report(m, vs.urn), () => {
-                const gateways = asArray<string>(need(vs.props, "spec.gateways"));
-                const hosts = asArray<string>(need(vs.props, "spec.hosts"));
-                const claims = new Set<string>();
-                asArray(need(vs.props, "spec.http")).forEach((_, i) => {
-                    for (const c of pathClaims(asRecord(need(vs.props, `spec.http[${i}]`)))) claims.add(c);
-                });
-                const raws = new Set<string>();
-                asArray(need(vs.props, "spec.http")).forEach((_, i) => {
-                    for (const c of rawPathClaims(asRecord(need(vs.props, `spec.http[${i}]`)))) raws.add(c);
-                });
-                for (const gw of gateways.length > 0 ? gateways : ["mesh"]) {
-                    const g = gw === "mesh" ? "mesh" : gatewayKey(gw, ns);
-                    for (const host of hosts) {
-                        for (const raw of raws) {
-                            const kind = raw.slice(0, raw.indexOf(":"));
-                            const value = raw.slice(raw.indexOf(":") + 1);
-                            const scope = `${g}|${host}`;
-                            claimed.push({ scope, host, g, kind, raw: value, label: describe(vs), urn: vs.urn });
-                            if (kind === "prefix" && !prefixes.has(`${scope}|${value}`)) prefixes.set(`${scope}|${value}`, { label: describe(vs), urn: vs.urn });
-                        }
-                        for (const claim of claims) {
-                            const k = `${g}|${host}|${claim}`;
-                            const prev = owners.get(k);
-                            if (prev && prev.urn !== vs.urn) {
-                                const [kind, path] = [claim.slice(0, claim.indexOf(":")), claim.slice(claim.indexOf(":") + 1)];
-                                report(`${describe(vs)} and ${prev.label} both route host ${host} path ${kind} ${path} on gateway ${g} (IST0109); give each path one VirtualService`, vs.urn);
-                            } else if (!prev) {
-                                owners.set(k, { label: describe(vs), urn: vs.urn });
+            guard(
+                (m) => report(m, vs.urn),
+                () => {
+                    const gateways = asArray<string>(need(vs.props, "spec.gateways"));
+                    const hosts = asArray<string>(need(vs.props, "spec.hosts"));
+                    const claims = new Set<string>();
+                    asArray(need(vs.props, "spec.http")).forEach((_, i) => {
+                        for (const c of pathClaims(asRecord(need(vs.props, `spec.http[${i}]`)))) claims.add(c);
+                    });
+                    const raws = new Set<string>();
+                    asArray(need(vs.props, "spec.http")).forEach((_, i) => {
+                        for (const c of rawPathClaims(asRecord(need(vs.props, `spec.http[${i}]`)))) raws.add(c);
+                    });
+                    for (const gw of gateways.length > 0 ? gateways : ["mesh"]) {
+                        const g = gw === "mesh" ? "mesh" : gatewayKey(gw, ns);
+                        for (const host of hosts) {
+                            for (const raw of raws) {
+                                const kind = raw.slice(0, raw.indexOf(":"));
+                                const value = raw.slice(raw.indexOf(":") + 1);
+                                const scope = `${g}|${host}`;
+                                claimed.push({ scope, host, g, kind, raw: value, label: describe(vs), urn: vs.urn });
+                                if (kind === "prefix" && !prefixes.has(`${scope}|${value}`)) prefixes.set(`${scope}|${value}`, { label: describe(vs), urn: vs.urn });
+                            }
+                            for (const claim of claims) {
+                                const k = `${g}|${host}|${claim}`;
+                                const prev = owners.get(k);
+                                if (prev && prev.urn !== vs.urn) {
+                                    const [kind, path] = [claim.slice(0, claim.indexOf(":")), claim.slice(claim.indexOf(":") + 1)];
+                                    report(`${describe(vs)} and ${prev.label} both route host ${host} path ${kind} ${path} on gateway ${g} (IST0109); give each path one VirtualService`, vs.urn);
+                                } else if (!prev) {
+                                    owners.set(k, { label: describe(vs), urn: vs.urn });
+                                }
                             }
                         }
                     }
-                }
-            }, describe(vs));
+                },
+                describe(vs),
+            );
         }
         for (const c of claimed) {
             // Strictly shorter prefixes only: an equal prefix is the duplicate reported above.
@@ -78,7 +82,10 @@ export const virtualServiceRoutesDoNotConflict: StackValidationPolicy = {
                 if (!outer || outer.urn === c.urn) continue;
                 // `/x/` over `/x` is the same prefix, already reported as a duplicate above.
                 if (c.kind === "prefix" && c.raw.slice(0, n).replace(/\/+$/, "") === c.raw.replace(/\/+$/, "")) continue;
-                report(`${outer.label} routes host ${c.host} path prefix ${c.raw.slice(0, n)} on gateway ${c.g}, which also matches ${c.label}'s ${c.kind} ${c.raw} (IST0109): the merge order decides which one serves these paths; give the VirtualServices disjoint prefixes`, c.urn);
+                report(
+                    `${outer.label} routes host ${c.host} path prefix ${c.raw.slice(0, n)} on gateway ${c.g}, which also matches ${c.label}'s ${c.kind} ${c.raw} (IST0109): the merge order decides which one serves these paths; give the VirtualServices disjoint prefixes`,
+                    c.urn,
+                );
                 break;
             }
         }

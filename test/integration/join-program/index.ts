@@ -33,7 +33,12 @@ interface Probe {
 const probes = (config.getObject<Probe[]>("probes") ?? []).map(
     (p, i) =>
         new command.remote.Command(`probe-${i}`, {
-            connection: { host: config.get("controlPlaneHost") ?? "127.0.0.1", port: config.requireNumber("sshPort"), user: config.get("sshUser") ?? "root", privateKey: config.requireSecret("sshPrivateKey") },
+            connection: {
+                host: config.get("controlPlaneHost") ?? "127.0.0.1",
+                port: config.requireNumber("sshPort"),
+                user: config.get("sshUser") ?? "root",
+                privateKey: config.requireSecret("sshPrivateKey"),
+            },
             create: p.script,
             logging: p.logging,
             stdin: p.stdin,
