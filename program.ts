@@ -13,10 +13,13 @@ import { ReadinessIndex } from "./stacks/common/ready";
 
 export interface ProgramOutputs {
     readonly environment: string;
-    readonly istioVersion: string;
-    readonly gatewayNodePorts: { http: number; https: number; status: number };
-    readonly meshNamespaces: string[];
-    readonly mtlsMode: string;
+    /** Set when the stack installs Istio (layers.istio). */
+    readonly istioVersion?: string;
+    /** Set when something uses them: the gateway Service (layers.istio) or the load balancer (layers.aws). */
+    readonly gatewayNodePorts?: { http: number; https: number; status: number };
+    readonly meshNamespaces?: string[];
+    /** Set when the stack owns the mesh-wide PeerAuthentication (layers.mesh). */
+    readonly mtlsMode?: string;
     readonly tokenSource?: string;
     readonly gatewayRef?: string;
     readonly infra?: InfraOutputs;
@@ -71,10 +74,11 @@ export function deployMesh(cfg: StackConfig): ProgramOutputs {
 
     return {
         environment: cfg.environment,
-        istioVersion: cfg.istio.version,
-        gatewayNodePorts: { ...cfg.istio.gateway.nodePorts },
-        meshNamespaces: mesh?.namespaces ?? [],
-        mtlsMode: cfg.mesh.mtlsMode,
+        // Outputs describe what this stack runs: after a rollback turns a layer off, its values go.
+        istioVersion: layers.istio ? cfg.istio.version : undefined,
+        gatewayNodePorts: layers.istio || layers.aws ? { ...cfg.istio.gateway.nodePorts } : undefined,
+        meshNamespaces: mesh?.namespaces,
+        mtlsMode: mesh ? cfg.mesh.mtlsMode : undefined,
         tokenSource: auth?.tokenSource,
         gatewayRef: routing?.gatewayRef,
         infra,

@@ -75,3 +75,9 @@ export const DEFAULT_JOIN_TOKEN_TTL = "30m";
 
 /** IMDSv2 hop limit 2 lets containers behind one extra hop reach the metadata service. */
 export const DEFAULT_IMDS_HOP_LIMIT = 2;
+
+/**
+ * The passphrase scripts/env.sh exports for the throwaway local stack. It is in the repository,
+ * so a stack of any other environment must never encrypt its secrets with it.
+ */
+export const LOCAL_STACK_PASSPHRASE = "eco2-local-only";

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { arnRegion, MeshSettings } from "./schema";
 import { readCrdFile } from "../stacks/istio/crds";
+import { LOCAL_STACK_PASSPHRASE } from "./defaults";
 import { CONFIG_NAMESPACE, ConfigError, ConfigProblem, SECRET_KEYS, SecretKey, TOP_LEVEL_KEYS, checkSettings, pathsOverlap } from "./validate";
 
 export * from "./schema";
@@ -36,6 +37,8 @@ export interface RawStackConfig {
     readonly unknownValues?: ReadonlyMap<string, unknown>;
     /** `aws:region` of the stack, when set: the ARNs in the config must be of that region. */
     readonly awsRegion?: string;
+    /** The engine was started with the local stack's public passphrase (scripts/env.sh). */
+    readonly localPassphrase?: boolean;
     /** Secret keys that were set as plain text. */
     readonly plainSecrets: SecretKey[];
     /** Ordinary keys stored as secrets (e.g. one value set with `--secret --path`). */
@@ -97,7 +100,9 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
             path: key,
             value: "<hidden>",
             reason: "is stored as plain text",
-            fix: `run: pulumi config set --secret ${key} < file (then remove the plain value)`,
+            // `config set --secret` replaces the same key, so the plain value must go first or the
+            // secret would be removed with it; a plain credential that was committed is burnt.
+            fix: `run: pulumi config rm ${key}, then pulumi config set --secret ${key} < file; if the stack file with the plain value was committed or shared, rotate the credential`,
         });
     }
     for (const key of raw.secretValues ?? []) {
@@ -198,6 +203,14 @@ export function resolveStackConfig(raw: RawStackConfig, rootDir: string): StackC
                 });
         }
     }
+    if (raw.localPassphrase && settings.environment !== "local" && !refused("environment")) {
+        problems.push({
+            path: "environment",
+            value: settings.environment,
+            reason: "is not local, but PULUMI_CONFIG_PASSPHRASE is the local stack's passphrase (scripts/env.sh sets it), which is written in the repository: this stack's secrets would be readable by anyone",
+            fix: "open a shell that has not sourced scripts/env.sh (or unset PULUMI_CONFIG_PASSPHRASE) and use this stack's own secrets provider (awskms://… or a passphrase of your own)",
+        });
+    }
     if (raw.awsRegion && settings.layers.aws) {
         const arns: [string, string | undefined][] = [
             ["loadBalancer.certificateArn", settings.loadBalancer.certificateArn],
@@ -290,5 +303,6 @@ export function crdFilePath(settings: MeshSettings, rootDir: string): string {
 
 /** Reads and validates the stack's configuration; the only place that touches Pulumi config. */
 export function readStackConfig(rootDir: string = process.cwd()): StackConfig {
-    return resolveStackConfig(collectRaw(pulumi.runtime.allConfig(), isConfigSecret), rootDir);
+    const raw = collectRaw(pulumi.runtime.allConfig(), isConfigSecret);
+    return resolveStackConfig({ ...raw, localPassphrase: process.env.PULUMI_CONFIG_PASSPHRASE === LOCAL_STACK_PASSPHRASE }, rootDir);
 }

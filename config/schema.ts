@@ -47,9 +47,10 @@ export function durationMs(v: string): number {
 // day bounds the typos (a timeout of 999999h is never meant).
 const duration = z
     .string()
-    .regex(/^(0|[1-9]\d*)(ms|s|m|h)$/, { error: 'must be a duration such as "10s" or "500ms"' })
+    .regex(/^(0|[1-9]\d*)(ms|s|m|h)$/, { error: 'must be a duration such as "10s" or "500ms"', abort: true })
     .refine((v) => durationMs(v) >= 1, { error: "must be at least 1ms (Istio rejects zero durations)" })
-    .refine((v) => durationMs(v) <= 86_400_000, { error: "must be at most 24h" });
+    .refine((v) => durationMs(v) <= 86_400_000, { error: "must be at most 24h" })
+    .meta({ constraint: "from 1ms to 24h" });
 
 /** Kubernetes label key (qualified name, optional DNS prefix) and value. */
 const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
@@ -105,8 +106,9 @@ const int32Count = (min: number) =>
 /** Lifetime of a kubeadm bootstrap token: "0" would never expire, so at least a minute, at most kubeadm's default day. */
 export const joinTokenTtl = z
     .string()
-    .regex(/^[1-9]\d*(m|h)$/, { error: 'must be a duration in minutes or hours such as "30m" (a zero TTL makes a token that never expires)' })
-    .refine((v) => durationMs(v) >= 60_000 && durationMs(v) <= 86_400_000, { error: "must be between 1m and 24h: the token is for one join, and kubeadm's own default is 24h" });
+    .regex(/^[1-9]\d*(m|h)$/, { error: 'must be a duration in minutes or hours such as "30m" (a zero TTL makes a token that never expires)', abort: true })
+    .refine((v) => durationMs(v) >= 60_000 && durationMs(v) <= 86_400_000, { error: "must be between 1m and 24h: the token is for one join, and kubeadm's own default is 24h" })
+    .meta({ constraint: "from 1m to 24h" });
 
 const k8sVersion = z.string().regex(/^1\.[1-9]\d\.(0|[1-9]\d{0,2})$/, { error: 'must be a Kubernetes version such as "1.31.4"' });
 
@@ -183,7 +185,7 @@ export const gatewayNodesSchema = z
         amiId: awsId("ami").optional().describe("AMI (Ubuntu 22.04/24.04) of the gateway nodes. Required with layers.aws."),
         subnetIds: z.array(awsId("subnet")).default([]).describe("Subnets the nodes are spread over, round-robin. At least one with layers.aws."),
         associatePublicIp: z.boolean().default(false).describe("Give nodes a public IP (only for public subnets; private is the safe default)."),
-        sshCidrs: z.array(cidr).default([]).describe("CIDRs allowed to SSH to the nodes (never 0.0.0.0/0)."),
+        sshCidrs: z.array(cidr).default([]).meta({ constraint: "none wider than a /8, none twice" }).describe("CIDRs allowed to SSH to the nodes (never 0.0.0.0/0)."),
         rootVolumeGb: z.number().int().min(20).max(1000).default(30).describe("Encrypted gp3 root volume size."),
         imdsHopLimit: z.number().int().min(1).max(3).default(d.DEFAULT_IMDS_HOP_LIMIT).describe("IMDSv2 PUT response hop limit."),
         labels: labels
@@ -271,6 +273,7 @@ export const loadBalancerSchema = z
                     .min(0, { error: "must be 0-100" })
                     .max(100, { error: "must be 0-100" })
                     .default(100)
+                    .meta({ constraint: "required when dns or legacyTargetGroupArn is set" })
                     .describe("Percent of traffic sent to the Istio gateway; 0 = all legacy (rollback), 100 = migration complete."),
                 legacyTargetGroupArn: z
                     .string()
@@ -305,9 +308,9 @@ const gatewayRollout = z.strictObject({
     name: dnsLabel.default(d.DEFAULT_GATEWAY_RELEASE).describe("Helm release name of the gateway (sets the istio=<name without istio-> pod label)."),
     namespace: dnsLabel.default(d.DEFAULT_GATEWAY_NAMESPACE).describe("Namespace of the gateway pods; never labelled istio-injection=disabled."),
     replicas: z.number().int().min(1).max(50).default(2).describe("Gateway replicas (HPA minimum when autoscaling)."),
-    maxReplicas: z.number().int().min(1).max(100).default(5).describe("HPA maximum."),
+    maxReplicas: z.number().int().min(1).max(100).default(5).meta({ constraint: "not below replicas" }).describe("HPA maximum."),
     autoscaling: z.boolean().default(true).describe("HorizontalPodAutoscaler on CPU."),
-    minAvailable: z.number().int().min(0).default(1).describe("PodDisruptionBudget minAvailable."),
+    minAvailable: z.number().int().min(0).max(99).default(1).meta({ constraint: "below replicas (or no node could ever be drained)" }).describe("PodDisruptionBudget minAvailable."),
     nodePorts: z
         .strictObject({
             http: nodePort
@@ -328,6 +331,9 @@ export const istioSchema = z
             .string()
             .regex(/^1\.(0|[1-9]\d?)\.(0|[1-9]\d{0,2})$/, { error: 'must be an Istio release such as "1.24.1"' })
             .default(d.DEFAULT_ISTIO_VERSION)
+            .meta({
+                constraint: `1.${d.MIN_ISTIO_MINOR} or newer; ${d.CONFORMANCE_ISTIO_VERSIONS.map((v) => `${v.split(".").slice(0, 2).join(".")}.x`).join(" or ")} (the releases the conformance tier checks) unless istio.allowUntestedVersion`,
+            })
             .describe("One pinned Istio version for base, istiod and gateway."),
         allowUntestedVersion: z
             .boolean()

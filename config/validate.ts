@@ -1,7 +1,7 @@
 import { z } from "zod";
 import * as d from "./defaults";
 import { meshConfigSchema, MeshSettings } from "./schema";
-import { awsChecks } from "../infra/validate";
+import { awsChecks, explicitAwsKeys } from "../infra/validate";
 import { patternCovers, patternsOverlap, routedPathPatterns } from "./paths";
 
 export const CONFIG_NAMESPACE = "eco2-mesh";
@@ -642,7 +642,7 @@ function withoutPaths(raw: Record<string, unknown>, paths: readonly (readonly Pr
 export function checkSettings(raw: Record<string, unknown>): SettingsCheck {
     const parsed = meshConfigSchema.safeParse(raw);
     if (parsed.success) {
-        const problems = crossChecks(parsed.data);
+        const problems = [...crossChecks(parsed.data), ...explicitAwsKeys(raw, parsed.data)];
         return { settings: problems.length === 0 ? parsed.data : undefined, partial: parsed.data, dropped: [], problems };
     }
     const problems = parsed.error.issues.flatMap((i) => fromZodIssue(i, raw));

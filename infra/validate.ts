@@ -2,6 +2,27 @@ import { arnRegion, MeshSettings } from "../config/schema";
 import type { ConfigProblem } from "../config/validate";
 import { MIN_KUBERNETES_MINOR, MIN_SSH_PREFIX } from "./defaults";
 
+/**
+ * Keys that have a default but must be written out in some configurations: a legacy entry in
+ * the cut-over with no weight would send all traffic to the new path (the default, 100) on the
+ * first up.
+ */
+export function explicitAwsKeys(raw: Record<string, unknown>, s: MeshSettings): ConfigProblem[] {
+    if (!s.layers.aws) return [];
+    const cutover = (raw.loadBalancer as { cutover?: Record<string, unknown> } | undefined)?.cutover;
+    if (cutover && typeof cutover === "object" && !("weight" in cutover) && (cutover.dns !== undefined || cutover.legacyTargetGroupArn !== undefined)) {
+        return [
+            {
+                path: "loadBalancer.cutover.weight",
+                value: undefined,
+                reason: "is not set while the cut-over names a legacy entry; its default (100) would send all traffic to the Istio gateway on the first up",
+                fix: "set it explicitly: 0 keeps all traffic on the legacy path, 100 completes the migration",
+            },
+        ];
+    }
+    return [];
+}
+
 /** Cross-key rules of the AWS layers (gateway nodes, load balancer, join). */
 export function awsChecks(s: MeshSettings): ConfigProblem[] {
     const out: ConfigProblem[] = [];

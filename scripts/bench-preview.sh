@@ -20,6 +20,7 @@ quiet() {
 }
 trap 'ECO2_CLUSTER_DIR="$cluster" bash scripts/cluster.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 export ECO2_STATE="$work/state"
+unset PULUMI_BACKEND_URL # its own throwaway backend, whatever the calling shell uses
 # shellcheck source=scripts/env.sh disable=SC1091
 source scripts/env.sh >/dev/null
 ECO2_CLUSTER_DIR="$cluster" quiet bash scripts/cluster.sh start

@@ -56,6 +56,8 @@ function allowed(s: Json): string {
     if (s.minItems) parts.push(`at least ${s.minItems}`);
     if (s.pattern) parts.push(`matches \`${s.pattern.replace(/\|/g, "\\|")}\``);
     if (s.type === "array" && s.items?.enum) parts.push(`each ${s.items.enum.map((v: unknown) => `\`${v}\``).join(", ")}`);
+    // What a refinement or a cross-key rule adds, which JSON Schema cannot express: .meta({ constraint }).
+    if (typeof s.constraint === "string") parts.push(s.constraint);
     return parts.join("; ");
 }
 

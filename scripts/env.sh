@@ -32,16 +32,26 @@ export ECO2_PULUMI_ROOT="$ECO2_TOOLCHAIN"
 
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-# Plugin cache and credentials live with the toolchain, not in ~/.pulumi,
-# so a developer's own Pulumi setup is neither used nor modified.
-export PULUMI_HOME="$ECO2_CACHE/pulumi-home"
-mkdir -p "$PULUMI_HOME" "$ECO2_STATE/pulumi-state"
-export PULUMI_BACKEND_URL="file://$ECO2_STATE/pulumi-state"
-# The local stack's secrets provider needs a passphrase; this default is for
-# the throwaway local stack only. An explicit value (even empty) wins.
+# This shell is for the local stack. A backend or Pulumi home chosen before sourcing wins (an
+# exported PULUMI_BACKEND_URL also wins over `pulumi login`, so dev/prod belong in a shell that
+# never sourced this file: see docs/operations.md).
+if [[ -z "${PULUMI_HOME:-}" ]]; then
+  # Plugin cache and credentials live with the toolchain, not in ~/.pulumi, so a developer's own
+  # Pulumi setup is neither used nor modified.
+  export PULUMI_HOME="$ECO2_CACHE/pulumi-home"
+fi
+mkdir -p "$PULUMI_HOME"
+if [[ -z "${PULUMI_BACKEND_URL:-}" ]]; then
+  mkdir -p "$ECO2_STATE/pulumi-state"
+  export PULUMI_BACKEND_URL="file://$ECO2_STATE/pulumi-state"
+fi
+# The local stack's secrets provider needs a passphrase; this default (LOCAL_STACK_PASSPHRASE in
+# config/defaults.ts) is public, so the program refuses it for any stack but local. An explicit
+# value (even empty) wins.
 if [[ -z "${PULUMI_CONFIG_PASSPHRASE+x}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
   export PULUMI_CONFIG_PASSPHRASE="eco2-local-only"
 fi
+echo "env.sh: offline Pulumi for the local stack: backend $PULUMI_BACKEND_URL (dev/prod: use a shell that has not sourced this file)" >&2
 
 if [[ ! -x "$ECO2_BIN/pulumi" ]]; then
   echo "env.sh: $ECO2_BIN/pulumi missing: run scripts/engine.sh first" >&2

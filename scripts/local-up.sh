@@ -72,5 +72,14 @@ echo "== stack outputs (local)"
 pulumi stack output --stack local --non-interactive || true
 echo
 echo "state: ${PULUMI_BACKEND_URL} (stack 'local'; ECO2_STATE moves it)"
-echo "note: the local stack waits for no workload (istio.skipAwait) — an API server without kubelets never"
-echo "      runs Pods, so istiod and the gateway are installed but not started there."
+case "$action" in
+  destroy) echo "note: the Istio CRDs and the istio-system namespace are kept (istio.crds.retainOnDelete); the objects of this stack are gone." ;;
+  *)
+    if [[ "$charts" == on ]]; then
+      echo "note: the local stack waits for no workload (istio.skipAwait): istiod and the gateway are installed,"
+      echo "      but an API server without kubelets (the embedded one) never starts their Pods."
+    else
+      echo "note: no Helm release and no workload in this stack offline: only the Istio CRDs and the mesh, routing,"
+      echo "      auth and telemetry objects, which need no kubelet. Unpacked charts in istio.chartDir install istiod and the gateway."
+    fi ;;
+esac

@@ -33,7 +33,9 @@ export class Mesh extends pulumi.ComponentResource {
             // A patch, not a Namespace: the application namespaces exist already, and removing
             // the mesh must never delete them. Server-side apply drops the label when
             // injection is switched off.
-            const metadata = { name: ns.name, labels: { ...injectionLabels(ns.injection) } };
+            // The annotation records that injection is off on purpose (rollback), so the policy
+            // gate can tell a rolled-back namespace from a forgotten one, workloads or not.
+            const metadata = { name: ns.name, labels: { ...injectionLabels(ns.injection) }, annotations: restartAnnotation(ns.injection) };
             const patch = ns.create
                 ? new k8s.core.v1.Namespace(`${name}-ns-${ns.name}`, { metadata: { ...metadata, labels: { ...metadata.labels, ...MANAGED_LABELS } } }, child)
                 : new k8s.core.v1.NamespacePatch(`${name}-ns-${ns.name}`, { metadata }, child);

@@ -1,7 +1,7 @@
 import { MeshSettings, Domain } from "../../config/schema";
 import { IstioObject, istioObject } from "../common/istio";
 
-/** Annotation on pod templates whose value follows the namespace's injection setting. */
+/** Annotation on pod templates (and on the namespace) whose value follows the namespace's injection setting. */
 export const INJECTION_RESTART_ANNOTATION = "eco2-mesh/sidecar-injection";
 
 export function injectionLabels(injection: boolean): Record<string, string> {

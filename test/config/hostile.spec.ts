@@ -376,6 +376,47 @@ describe("hostile and careless input", () => {
     });
 });
 
+describe("a new operator's run through the docs (review findings)", () => {
+    it("a cut-over that names a legacy entry must say its weight (the default 100 would move all traffic at once)", () => {
+        const v = dev({});
+        delete (v.loadBalancer as any).cutover.weight;
+        rejects(v, "loadBalancer.cutover.weight", /default \(100\) would send all traffic/);
+        const fresh = dev({ "loadBalancer.cutover": {} });
+        expect(() => configFor(fresh)).to.not.throw();
+    });
+    it("a non-local stack started with the local stack's public passphrase is refused", () => {
+        const raw = rawConfig(stackValues("dev"));
+        expect(() => resolveStackConfig({ ...raw, localPassphrase: true }, ROOT)).to.throw(
+            ConfigError,
+            /eco2-mesh:environment is not local, but PULUMI_CONFIG_PASSPHRASE is the local stack's passphrase/,
+        );
+        expect(() => resolveStackConfig({ ...rawConfig(stackValues("local")), localPassphrase: true }, ROOT)).to.not.throw();
+    });
+    it("the fix for a plain secret removes the plain value first (set --secret replaces the same key)", () => {
+        const flat: Record<string, string> = { "eco2-mesh:kubeconfig": "apiVersion: v1" };
+        for (const [k, v] of Object.entries(stackValues("local"))) flat[`eco2-mesh:${k}`] = JSON.stringify(v);
+        expect(() =>
+            resolveStackConfig(
+                collectRaw(flat, () => false),
+                ROOT,
+            ),
+        ).to.throw(ConfigError, /Fix: run: pulumi config rm kubeconfig, then pulumi config set --secret kubeconfig < file; .*rotate the credential/);
+    });
+    it("a malformed duration gets one message, not three", () => {
+        const msg = rejects(dev({ "routing.domains[0].timeout": "10sec" }), "routing.domains[0].timeout");
+        expect(msg.match(/routing\.domains\[0\]\.timeout /g)).to.have.length(1);
+    });
+    it("outputs name only the layers the stack runs (after rollback step 4, no mtlsMode or NodePorts)", async () => {
+        const off = await record(configFor(localWithEdits({ "layers.istio": false, "layers.mesh": false, "layers.routing": false, "layers.auth": false, "layers.observability": false })));
+        expect(off.outputs.mtlsMode).to.equal(undefined);
+        expect(off.outputs.gatewayNodePorts).to.equal(undefined);
+        expect(off.outputs.istioVersion).to.equal(undefined);
+        const on = await record(configFor(stackValues("local")));
+        expect(on.outputs.mtlsMode).to.equal("PERMISSIVE");
+        expect(on.outputs.gatewayNodePorts).to.deep.equal({ http: 31080, https: 31443, status: 31021 });
+    });
+});
+
 function localWithEdits(edits: Record<string, unknown>): Record<string, unknown> {
     const v = clone(stackValues("local"));
     for (const [k, x] of Object.entries(edits)) setPath(v, k, x);

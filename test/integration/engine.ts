@@ -135,7 +135,7 @@ export class PulumiSession {
 
     pulumi(args: string[], opts: { allowFail?: boolean; quiet?: boolean } = {}): { code: number; out: string } {
         const script = `source scripts/env.sh >/dev/null && exec pulumi "$@"`;
-        return run("bash", ["-c", script, "pulumi", ...args, "--non-interactive"], { ECO2_STATE: this.stateDir }, opts);
+        return run("bash", ["-c", script, "pulumi", ...args, "--non-interactive"], { ECO2_STATE: this.stateDir, PULUMI_BACKEND_URL: "" }, opts);
     }
 
     init(): void {

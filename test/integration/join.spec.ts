@@ -141,7 +141,7 @@ class JoinStack {
     }
 
     private env(): NodeJS.ProcessEnv {
-        return { ECO2_STATE: this.dir, PULUMI_CONFIG_PASSPHRASE: "eco2-join-itest-only" };
+        return { ECO2_STATE: this.dir, PULUMI_BACKEND_URL: "", PULUMI_CONFIG_PASSPHRASE: "eco2-join-itest-only" };
     }
 
     private args(args: string[]): string[] {

@@ -150,7 +150,7 @@ describe("real engine: the local stack in a real API server", function () {
     it("fault: the API server restarted in the middle of an up → the next up converges", async () => {
         const child = spawn("bash", ["-c", `source scripts/env.sh >/dev/null && exec pulumi up --stack local --yes --skip-preview --non-interactive --config-file "${session.configFile}"`], {
             cwd: ROOT,
-            env: { ...process.env, ECO2_STATE: session.stateDir },
+            env: { ...process.env, ECO2_STATE: session.stateDir, PULUMI_BACKEND_URL: "" },
         });
         let out = "";
         child.stdout.on("data", (d) => (out += d));

@@ -202,6 +202,22 @@ describe("policies: istio family", () => {
             },
             [],
         ],
+        [
+            "a namespace rolled back without workloads to restart is exempt by its own annotation (rollback step 2)",
+            (rs) => {
+                set(nsScan(rs).props, "metadata.labels", {});
+                set(nsScan(rs).props, "metadata.annotations", { "eco2-mesh/sidecar-injection": "disabled" });
+            },
+            [],
+        ],
+        [
+            "…but an annotation that says enabled is no excuse for a missing label",
+            (rs) => {
+                set(nsScan(rs).props, "metadata.labels", {});
+                set(nsScan(rs).props, "metadata.annotations", { "eco2-mesh/sidecar-injection": "enabled" });
+            },
+            ["NamespacePatch scan holds routed mesh Services but carries no istio-injection=enabled (or istio.io/rev) label (IST0102)"],
+        ],
         ["labels unknown at preview", (rs) => set(nsScan(rs).props, "metadata.labels", UNKNOWN), ["NamespacePatch scan: cannot be verified at preview: metadata.labels is unknown"]],
     ]);
 

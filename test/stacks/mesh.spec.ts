@@ -49,7 +49,19 @@ describe("stacks/mesh", () => {
         const off = await record(configFor(v));
         expect(off.named("mesh-restart-scan.scan-api").inputs.spec.template.metadata.annotations).to.deep.equal({ "eco2-mesh/sidecar-injection": "disabled" });
         expect(off.named("mesh-ns-scan").inputs.metadata.labels, "rollback removes the label").to.deep.equal({});
+        expect(off.named("mesh-ns-scan").inputs.metadata.annotations, "and says so on the namespace, for the policy gate").to.deep.equal({ "eco2-mesh/sidecar-injection": "disabled" });
         expect(off.named("mesh-restart-auth.auth-api").inputs.spec.template.metadata.annotations["eco2-mesh/sidecar-injection"]).to.equal("enabled");
+    });
+
+    it("a namespace rolled back without workloads passes the policy gate (its annotation says why it has no label)", async () => {
+        const v = clone(stackValues("dev"));
+        setPath(v, "mesh.namespaces[1]", { name: "scan", injection: false });
+        const off = await record(configFor(v));
+        const { policies } = await import("../../policies/rules");
+        const { fromRecording, packConfig, runStack, toPolicyResources } = await import("../policies/harness");
+        const rule = policies.find((p) => p.name === "meshNamespacesAreInjected")!;
+        const result = await runStack(rule as import("@pulumi/policy").StackValidationPolicy, toPolicyResources(fromRecording(off.resources)), packConfig("dev"));
+        expect(result.violations).to.deep.equal([]);
     });
 
     it("restarts workloads only after the namespace label and istiod", () => {

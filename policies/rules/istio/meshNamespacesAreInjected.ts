@@ -28,9 +28,13 @@ function routedNamespaces(resources: PolicyResource[]): Set<string> {
     return out;
 }
 
-/** Namespaces whose workloads are being restarted without sidecars (plan §5 rollback). */
+/** Namespaces switched off on purpose (plan §5 rollback): the namespace or its restarted workloads say so. */
 function rolledBack(resources: PolicyResource[]): Set<string> {
     const out = new Set<string>();
+    for (const n of resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" || r.type === "kubernetes:core/v1:NamespacePatch")) {
+        const annotations = asRecord(need(n.props, "metadata.annotations"));
+        if (annotations[ROLLBACK_ANNOTATION] === "disabled") out.add(metadataOf(n.props).name);
+    }
     for (const d of resources.filter((r) => isDeployment(r.type))) {
         const annotations = asRecord(need(d.props, "spec.template.metadata.annotations"));
         if (annotations[ROLLBACK_ANNOTATION] === "disabled") out.add(metadataOf(d.props).namespace);
