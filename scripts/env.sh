@@ -51,7 +51,10 @@ fi
 if [[ -z "${PULUMI_CONFIG_PASSPHRASE+x}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
   export PULUMI_CONFIG_PASSPHRASE="eco2-local-only"
 fi
-echo "env.sh: offline Pulumi for the local stack: backend $PULUMI_BACKEND_URL (dev/prod: use a shell that has not sourced this file)" >&2
+# Said to a person (a terminal), never into a script's captured output.
+if [[ -t 2 ]]; then
+  echo "env.sh: offline Pulumi for the local stack: backend $PULUMI_BACKEND_URL (dev/prod: use a shell that has not sourced this file)" >&2
+fi
 
 if [[ ! -x "$ECO2_BIN/pulumi" ]]; then
   echo "env.sh: $ECO2_BIN/pulumi missing: run scripts/engine.sh first" >&2

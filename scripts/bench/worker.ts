@@ -4,7 +4,7 @@ import { clone, configFor, record, stackValues } from "../../test/harness";
 import { chains } from "./graph";
 
 // One measurement in its own process, so peak memory belongs to it alone.
-// Usage: node bin/scripts/bench/worker.js program|floor|policy <domains|resources>
+// Usage: node bin/scripts/bench/worker.js program|floor|replay|policy <domains|resources>
 
 /** The dev stack grown to `n` domains, one namespace each. */
 export function devWithDomains(n: number): Record<string, unknown> {
@@ -45,6 +45,32 @@ async function floor(n: number) {
     return { ms, resources: recorder.resources.length };
 }
 
+/** Any resource type with the given inputs, as the engine sees it; no typed SDK class around it. */
+class Replayed extends pulumi.CustomResource {
+    constructor(type: string, name: string, inputs: pulumi.Inputs) {
+        super(type, name, inputs);
+    }
+}
+
+/**
+ * The program's resources replayed: every custom resource it registers at `n` domains, with the
+ * same type and inputs, as a generic CustomResource straight from a loop. The SDK's cost of
+ * registering exactly that payload; the program against it is the program's own cost.
+ */
+async function replay(n: number) {
+    await record(configFor(devWithDomains(2)));
+    const rec = await record(configFor(devWithDomains(n)));
+    const items = rec.resources
+        .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"))
+        .map((r) => ({ type: r.type, name: r.name, inputs: JSON.parse(JSON.stringify(r.inputs)) as pulumi.Inputs }));
+    recorder.resources = [];
+    const t0 = process.hrtime.bigint();
+    for (const it of items) new Replayed(it.type, `replay-${it.name}`, it.inputs);
+    await settle();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms, resources: items.length };
+}
+
 async function policy(n: number) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { policies } = require("../../policies/rules") as typeof import("../../policies/rules");
@@ -69,8 +95,8 @@ async function main() {
     const [mode, nText] = process.argv.slice(2);
     const n = Number(nText);
     await installMocks();
-    const fn = { program, floor, policy }[mode as "program" | "floor" | "policy"];
-    if (!fn || !Number.isInteger(n)) throw new Error("usage: worker.js program|floor|policy <n>");
+    const fn = { program, floor, replay, policy }[mode as "program" | "floor" | "replay" | "policy"];
+    if (!fn || !Number.isInteger(n)) throw new Error("usage: worker.js program|floor|replay|policy <n>");
     const result = await fn(n);
     const maxRssMb = process.resourceUsage().maxRSS / 1024;
     process.stdout.write(JSON.stringify({ mode, n, ...result, maxRssMb }) + "\n");
