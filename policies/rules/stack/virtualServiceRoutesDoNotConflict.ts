@@ -3,19 +3,30 @@ import { describe, isVirtualService, metadataOf } from "../lib/kinds";
 import { asArray, asRecord, guard, need } from "../lib/values";
 import { gatewayKey } from "./virtualServiceReferencesResolve";
 
-/** The unconditional path matches of an http route: `prefix:/x`, `exact:/x`, `regex:…`; a route without match is `prefix:/`. */
-function pathClaims(route: Record<string, any>): string[] {
+interface PathClaim {
+    /** `prefix`, `exact` or `regex`. */
+    readonly kind: string;
+    /** The value as Envoy matches it (prefixes compare as strings). */
+    readonly value: string;
+}
+
+/** The unconditional path matches of an http route; a route without match claims `prefix: /`. */
+function pathClaims(route: Record<string, any>): PathClaim[] {
     const matches = asArray<Record<string, any>>(route.match);
-    if (matches.length === 0) return ["prefix:/"];
-    const out: string[] = [];
+    if (matches.length === 0) return [{ kind: "prefix", value: "/" }];
+    const out: PathClaim[] = [];
     for (const m of matches) {
         // A match with any other condition (headers, query, method, port…) is narrower than the path alone.
         if (Object.keys(m).some((k) => k !== "uri" && k !== "name")) continue;
-        const uri = asRecord(m.uri);
-        const [kind, value] = Object.entries(uri)[0] ?? ["prefix", "/"];
-        out.push(`${kind}:${kind === "prefix" ? String(value).replace(/\/+$/, "") || "/" : value}`);
+        const [kind, value] = Object.entries(asRecord(m.uri))[0] ?? ["prefix", "/"];
+        out.push({ kind, value: String(value) });
     }
     return out;
+}
+
+/** The duplicate key of a claim: `/x/` and `/x` are one prefix. */
+function claimKey(c: PathClaim): string {
+    return `${c.kind}:${c.kind === "prefix" ? c.value.replace(/\/+$/, "") || "/" : c.value}`;
 }
 
 /**
@@ -29,43 +40,39 @@ export const virtualServiceRoutesDoNotConflict: StackValidationPolicy = {
     description: "No two VirtualServices claim the same gateway + host + path prefix.",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const owners = new Map<string, { label: string; urn: string }>();
-        // Raw prefix values per gateway|host, for the nesting check after all claims are known.
-        const prefixes = new Map<string, { label: string; urn: string }>();
-        const claimed: { scope: string; host: string; g: string; kind: string; raw: string; label: string; urn: string }[] = [];
+        type Owner = { label: string; urn: string };
+        const owners = new Map<string, Owner>();
+        // Prefix values per gateway|host, for the nesting check once every claim is known.
+        const prefixes = new Map<string, Owner>();
+        const claimed: { scope: string; host: string; g: string; claim: PathClaim; owner: Owner }[] = [];
         for (const vs of args.resources.filter((r) => isVirtualService(r.type))) {
             const ns = metadataOf(vs.props).namespace;
+            const owner = { label: describe(vs), urn: vs.urn };
             guard(
                 (m) => report(m, vs.urn),
                 () => {
                     const gateways = asArray<string>(need(vs.props, "spec.gateways"));
                     const hosts = asArray<string>(need(vs.props, "spec.hosts"));
-                    const claims = new Set<string>();
+                    const claims = new Map<string, PathClaim>();
                     asArray(need(vs.props, "spec.http")).forEach((_, i) => {
-                        for (const c of pathClaims(asRecord(need(vs.props, `spec.http[${i}]`)))) claims.add(c);
-                    });
-                    const raws = new Set<string>();
-                    asArray(need(vs.props, "spec.http")).forEach((_, i) => {
-                        for (const c of rawPathClaims(asRecord(need(vs.props, `spec.http[${i}]`)))) raws.add(c);
+                        for (const c of pathClaims(asRecord(need(vs.props, `spec.http[${i}]`)))) claims.set(`${c.kind}:${c.value}`, c);
                     });
                     for (const gw of gateways.length > 0 ? gateways : ["mesh"]) {
                         const g = gw === "mesh" ? "mesh" : gatewayKey(gw, ns);
                         for (const host of hosts) {
-                            for (const raw of raws) {
-                                const kind = raw.slice(0, raw.indexOf(":"));
-                                const value = raw.slice(raw.indexOf(":") + 1);
-                                const scope = `${g}|${host}`;
-                                claimed.push({ scope, host, g, kind, raw: value, label: describe(vs), urn: vs.urn });
-                                if (kind === "prefix" && !prefixes.has(`${scope}|${value}`)) prefixes.set(`${scope}|${value}`, { label: describe(vs), urn: vs.urn });
-                            }
-                            for (const claim of claims) {
-                                const k = `${g}|${host}|${claim}`;
-                                const prev = owners.get(k);
-                                if (prev && prev.urn !== vs.urn) {
-                                    const [kind, path] = [claim.slice(0, claim.indexOf(":")), claim.slice(claim.indexOf(":") + 1)];
-                                    report(`${describe(vs)} and ${prev.label} both route host ${host} path ${kind} ${path} on gateway ${g} (IST0109); give each path one VirtualService`, vs.urn);
+                            const scope = `${g}|${host}`;
+                            const reported = new Set<string>();
+                            for (const claim of claims.values()) {
+                                claimed.push({ scope, host, g, claim, owner });
+                                if (claim.kind === "prefix" && !prefixes.has(`${scope}|${claim.value}`)) prefixes.set(`${scope}|${claim.value}`, owner);
+                                const key = claimKey(claim);
+                                const prev = owners.get(`${scope}|${key}`);
+                                if (prev && prev.urn !== vs.urn && !reported.has(key)) {
+                                    reported.add(key);
+                                    const [kind, path] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
+                                    report(`${owner.label} and ${prev.label} both route host ${host} path ${kind} ${path} on gateway ${g} (IST0109); give each path one VirtualService`, vs.urn);
                                 } else if (!prev) {
-                                    owners.set(k, { label: describe(vs), urn: vs.urn });
+                                    owners.set(`${scope}|${key}`, owner);
                                 }
                             }
                         }
@@ -74,33 +81,21 @@ export const virtualServiceRoutesDoNotConflict: StackValidationPolicy = {
                 describe(vs),
             );
         }
-        for (const c of claimed) {
+        for (const { scope, host, g, claim, owner } of claimed) {
+            if (claim.kind !== "prefix" && claim.kind !== "exact") continue;
             // Strictly shorter prefixes only: an equal prefix is the duplicate reported above.
-            const longest = c.kind === "prefix" ? c.raw.length - 1 : c.raw.length;
+            const longest = claim.kind === "prefix" ? claim.value.length - 1 : claim.value.length;
             for (let n = longest; n >= 1; n--) {
-                const outer = prefixes.get(`${c.scope}|${c.raw.slice(0, n)}`);
-                if (!outer || outer.urn === c.urn) continue;
+                const outer = prefixes.get(`${scope}|${claim.value.slice(0, n)}`);
+                if (!outer || outer.urn === owner.urn) continue;
                 // `/x/` over `/x` is the same prefix, already reported as a duplicate above.
-                if (c.kind === "prefix" && c.raw.slice(0, n).replace(/\/+$/, "") === c.raw.replace(/\/+$/, "")) continue;
+                if (claim.kind === "prefix" && claimKey({ kind: "prefix", value: claim.value.slice(0, n) }) === claimKey(claim)) continue;
                 report(
-                    `${outer.label} routes host ${c.host} path prefix ${c.raw.slice(0, n)} on gateway ${c.g}, which also matches ${c.label}'s ${c.kind} ${c.raw} (IST0109): the merge order decides which one serves these paths; give the VirtualServices disjoint prefixes`,
-                    c.urn,
+                    `${outer.label} routes host ${host} path prefix ${claim.value.slice(0, n)} on gateway ${g}, which also matches ${owner.label}'s ${claim.kind} ${claim.value} (IST0109): the merge order decides which one serves these paths; give the VirtualServices disjoint prefixes`,
+                    owner.urn,
                 );
                 break;
             }
         }
     },
 };
-
-/** Path claims as Envoy matches them (prefixes compare as strings), for the nesting check. */
-function rawPathClaims(route: Record<string, any>): string[] {
-    const matches = asArray<Record<string, any>>(route.match);
-    if (matches.length === 0) return ["prefix:/"];
-    const out: string[] = [];
-    for (const m of matches) {
-        if (Object.keys(m).some((k) => k !== "uri" && k !== "name")) continue;
-        const [kind, value] = Object.entries(asRecord(m.uri))[0] ?? ["prefix", "/"];
-        if (kind === "prefix" || kind === "exact") out.push(`${kind}:${value}`);
-    }
-    return out;
-}
