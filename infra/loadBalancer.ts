@@ -246,30 +246,24 @@ export class GatewayLoadBalancer extends pulumi.ComponentResource {
         if (args.cutover.dns) {
             const dns = args.cutover.dns;
             const weights = dnsWeights(args.cutover.weight);
-            new aws.route53.Record(
-                `${name}-dns-legacy`,
-                {
-                    zoneId: dns.zoneId,
-                    name: dns.recordName,
-                    type: "A",
-                    setIdentifier: "legacy",
-                    weightedRoutingPolicies: [{ weight: weights.legacy }],
-                    aliases: [{ name: dns.legacyDnsName, zoneId: dns.legacyZoneId, evaluateTargetHealth: true }],
-                },
-                child,
-            );
-            new aws.route53.Record(
-                `${name}-dns-istio`,
-                {
-                    zoneId: dns.zoneId,
-                    name: dns.recordName,
-                    type: "A",
-                    setIdentifier: "istio",
-                    weightedRoutingPolicies: [{ weight: weights.istio }],
-                    aliases: [{ name: lb.dnsName, zoneId: lb.zoneId, evaluateTargetHealth: true }],
-                },
-                child,
-            );
+            const targets = [
+                { side: "legacy", weight: weights.legacy, alias: { name: pulumi.output(dns.legacyDnsName), zoneId: pulumi.output(dns.legacyZoneId) } },
+                { side: "istio", weight: weights.istio, alias: { name: lb.dnsName, zoneId: lb.zoneId } },
+            ] as const;
+            for (const t of targets) {
+                new aws.route53.Record(
+                    `${name}-dns-${t.side}`,
+                    {
+                        zoneId: dns.zoneId,
+                        name: dns.recordName,
+                        type: "A",
+                        setIdentifier: t.side,
+                        weightedRoutingPolicies: [{ weight: t.weight }],
+                        aliases: [{ ...t.alias, evaluateTargetHealth: true }],
+                    },
+                    child,
+                );
+            }
         }
 
         this.registerOutputs({
