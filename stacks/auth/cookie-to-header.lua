@@ -7,8 +7,10 @@
 -- Rules (each one is a test case in test/lua/):
 --   * Every `cookie` header line is read, in order (HTTP/1.1 clients may send several; a
 --     plain headers():get() would join them with "," and break the pairs).
---   * Pairs are split on ";" and trimmed; names are compared exactly and case-sensitively
---     (RFC 6265), so "xs_access", "s_access_old" or "other=s_access=..." never match.
+--   * Pairs are split on ";" and trimmed of ASCII blanks (space, tab, vertical tab, form feed:
+--     what lenient app-side parsers strip too, so gateway and app agree on the names); names
+--     are compared exactly and case-sensitively (RFC 6265), so "xs_access", "s_access_old" or
+--     "other=s_access=..." never match. Every step is linear in the header's length.
 --   * Surrounding double quotes are stripped from the value; an empty value is no token.
 --   * A repeated cookie: the first occurrence wins (user agents list the most specific path
 --     first, RFC 6265 section 5.4).
@@ -18,10 +20,13 @@
 --     "keep" leaves that header as the client sent it (REMOVE_COOKIE still applies). Either
 --     way exactly one value reaches jwt_authn: only replace() is used, never add() (which
 --     appends and yields "Bearer a,Bearer b").
---   * A client Authorization that carries more than one credential (several header lines, or
---     one line with a comma, which is how Envoy folds a repeated inline header) is ambiguous:
---     it is removed with a warning, in both modes and whether or not a cookie came, and the
---     request goes on as if the client had sent none (no credential in HTTP contains ",").
+--   * A client Authorization that carries more than one credential is ambiguous: several header
+--     lines, a Bearer value with a "," (a token68 never holds one), or a "," followed by another
+--     scheme and its credentials (how Envoy folds a repeated inline header: "Basic a,Basic b").
+--     It is removed with a warning, in both modes and whether or not a cookie came, and the
+--     request goes on as if the client had sent none. A "," between auth-params of one
+--     credential (Digest `username="u", realm="r"`, AWS SigV4 `Credential=…, SignedHeaders=…`)
+--     is not a second credential: such a header is left alone (jwt_authn reads only "Bearer ").
 --   * REMOVE_COOKIE drops the token cookie from the Cookie header(s) before the request
 --     reaches the apps; every other cookie is kept.
 --   * The token is never logged.
@@ -32,10 +37,23 @@ local ON_EXISTING_AUTHORIZATION = "replace"
 local REMOVE_COOKIE = false
 -- eco2-mesh:config-end
 
+local byte, find, sub = string.byte, string.find, string.sub
+
+local function blank(c)
+  return c == 32 or c == 9 or c == 11 or c == 12 -- space, tab, vertical tab, form feed
+end
+
+-- By byte scanning: a gsub("[ \t]+$") retries from every blank of an inner run and is
+-- quadratic on "a=x<60 KB of blanks>y" (seconds of CPU per request).
 local function trim(s)
-  local r = s:gsub("^[ \t]+", "")
-  r = r:gsub("[ \t]+$", "")
-  return r
+  local i, j = 1, #s
+  while i <= j and blank(byte(s, i)) do
+    i = i + 1
+  end
+  while j >= i and blank(byte(s, j)) do
+    j = j - 1
+  end
+  return sub(s, i, j)
 end
 
 -- All values of the cookie header, one per header line.
@@ -98,12 +116,7 @@ local function is_token68(v)
   return true
 end
 
-local byte, find, sub = string.byte, string.find, string.sub
 local NAME_LEN = #COOKIE_NAME
-
-local function blank(c)
-  return c == 32 or c == 9 -- " " or "\t", what trim() strips
-end
 
 -- Fast path: the first `COOKIE_NAME=value` pair of a line, without splitting the line.
 -- A plain find() jumps to each occurrence of the name; it is a pair's name only if just
@@ -156,6 +169,43 @@ local function without_token(line)
   return table.concat(kept, "; ")
 end
 
+-- tchar of RFC 9110 (the characters of an auth-scheme token)
+local TCHAR = {}
+for c in ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~"):gmatch(".") do
+  TCHAR[c:byte()] = true
+end
+
+-- Does a "," in this value start another credential (`, <scheme> <credentials>`) rather than
+-- the next auth-param of the same one (`, name=value`)? One pass over the value.
+local function several_credentials(value)
+  local n = #value
+  local at = find(value, ",", 1, true)
+  -- A bearer token (token68) never holds a ",": anything after one is another credential.
+  if at ~= nil and string.lower(sub(value, 1, 7)) == "bearer " then
+    return true
+  end
+  while at ~= nil do
+    local i = at + 1
+    while i <= n and blank(byte(value, i)) do
+      i = i + 1
+    end
+    local s = i
+    while i <= n and TCHAR[byte(value, i)] do
+      i = i + 1
+    end
+    if i > s and i <= n and blank(byte(value, i)) then
+      while i <= n and blank(byte(value, i)) do
+        i = i + 1
+      end
+      if i <= n and byte(value, i) ~= 44 then -- something after the scheme, not another ","
+        return true
+      end
+    end
+    at = find(value, ",", at + 1, true)
+  end
+  return false
+end
+
 -- More than one credential in the client's Authorization header(s)?
 local function ambiguous_authorization(headers)
   local n = 0
@@ -171,7 +221,7 @@ local function ambiguous_authorization(headers)
   if n == 0 then
     return false
   end
-  return n > 1 or find(headers:get("authorization"), ",", 1, true) ~= nil
+  return n > 1 or several_credentials(headers:get("authorization"))
 end
 
 function envoy_on_request(request_handle)
