@@ -168,7 +168,7 @@ const CASES: BrokenCase[] = [
                 }),
             ),
         rule: "authorizationPoliciesHaveNoAllowAllRule",
-        message: "spec.rules[0] of this ALLOW policy is empty",
+        message: "spec.rules[0] of this ALLOW policy matches every request",
     },
     // The config check refuses this too; the rule still guards objects that reach a preview another way.
     {

@@ -96,14 +96,74 @@ describe("policies: istio family", () => {
     ]);
 
     resourceRuleCases(authorizationPoliciesHaveNoAllowAllRule, AUTHZ, [
-        ["rules: [{}]", "spec.rules[0]", {}, ["spec.rules[0] of this ALLOW policy is empty and admits every request; name the sources, operations or conditions"]],
+        [
+            "rules: [{}]",
+            "spec.rules[0]",
+            {},
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
+        ],
         [
             "an empty rule and no action (ALLOW by default)",
             "spec",
             { rules: [{ from: [] }] },
-            ["spec.rules[0] of this ALLOW policy is empty and admits every request; name the sources, operations or conditions"],
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
         ],
         ["an empty DENY rule is deny-all, not allow-all", "spec.action", "DENY", []],
+        [
+            "from: null (pruned to an empty rule by the API server)",
+            "spec.rules[0]",
+            { from: null },
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
+        ],
+        [
+            "a catch-all path",
+            "spec.rules[0]",
+            { to: [{ operation: { paths: ["*"] } }] },
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
+        ],
+        [
+            "only an exclusion (notPaths)",
+            "spec.rules[0]",
+            { to: [{ operation: { notPaths: ["/nonexistent"] } }] },
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
+        ],
+        [
+            "the whole internet as the source",
+            "spec.rules[0]",
+            { from: [{ source: { ipBlocks: ["0.0.0.0/0"] } }] },
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
+        ],
+        [
+            "a condition that only excludes",
+            "spec.rules[0]",
+            { when: [{ key: "request.headers[x]", notValues: ["never"] }] },
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
+        ],
+        [
+            "a real source and a catch-all source (ORed)",
+            "spec.rules[0]",
+            { from: [{ source: { namespaces: ["scan"] } }, { source: { ipBlocks: ["0.0.0.0/0"] } }] },
+            [
+                "spec.rules[0] of this ALLOW policy matches every request (empty, or narrowed only by catch-alls and exclusions) and admits everything; name the sources, operations or conditions it allows",
+            ],
+        ],
+        ["a named namespace and path narrow the rule", "spec.rules[0]", { from: [{ source: { namespaces: ["scan"] } }], to: [{ operation: { paths: ["/api/v1/scan/*"] } }] }, []],
+        ["a source unknown at preview", "spec.rules[0].from", UNKNOWN, ["cannot be verified at preview: spec.rules[0].from is unknown"]],
+        ["an element unknown at preview", "spec.rules[0].to", [UNKNOWN], ["cannot be verified at preview: spec.rules[0].to[0] is unknown"]],
         ["action unknown at preview", "spec.action", UNKNOWN, ["cannot be verified at preview: spec.action is unknown"]],
     ]);
 

@@ -228,6 +228,86 @@ describe("policies: stack (cross-resource) family", () => {
             },
             [],
         ],
+        // Requirements that look like one but require nothing (adversarial review):
+        [
+            "DENY whose source also names one IP (fields of a source are ANDed)",
+            (rs) => set(named(rs, "require-jwt").props, "spec.rules[0].from[0].source.ipBlocks", ["192.0.2.1/32"]),
+            [
+                'RequestAuthentication istio-ingress/gateway-jwt (workloads istio=ingressgateway) admits requests without a token: no AuthorizationPolicy on the same workloads requires a principal (DENY with notRequestPrincipals ["*"] or ALLOW with requestPrincipals; istio/istio#50588)',
+            ],
+        ],
+        [
+            "DENY with a `when` condition",
+            (rs) => set(named(rs, "require-jwt").props, "spec.rules[0].when", [{ key: "request.headers[x-deny]", values: ["1"] }]),
+            [
+                'RequestAuthentication istio-ingress/gateway-jwt (workloads istio=ingressgateway) admits requests without a token: no AuthorizationPolicy on the same workloads requires a principal (DENY with notRequestPrincipals ["*"] or ALLOW with requestPrincipals; istio/istio#50588)',
+            ],
+        ],
+        [
+            "DENY limited to some methods",
+            (rs) => set(named(rs, "require-jwt").props, "spec.rules[0].to", [{ operation: { methods: ["DELETE"] } }]),
+            [
+                'RequestAuthentication istio-ingress/gateway-jwt (workloads istio=ingressgateway) admits requests without a token: no AuthorizationPolicy on the same workloads requires a principal (DENY with notRequestPrincipals ["*"] or ALLOW with requestPrincipals; istio/istio#50588)',
+            ],
+        ],
+        [
+            "DENY whose notMethods exempts more than the CORS preflight",
+            (rs) => set(named(rs, "require-jwt").props, "spec.rules[0].to", [{ operation: { notMethods: ["OPTIONS", "GET"] } }]),
+            [
+                'RequestAuthentication istio-ingress/gateway-jwt (workloads istio=ingressgateway) admits requests without a token: no AuthorizationPolicy on the same workloads requires a principal (DENY with notRequestPrincipals ["*"] or ALLOW with requestPrincipals; istio/istio#50588)',
+            ],
+        ],
+        [
+            "DENY narrowed by path and the preflight exception still pairs",
+            (rs) => set(named(rs, "require-jwt").props, "spec.rules[0].to", [{ operation: { paths: ["/api/v1/*"], notPaths: ["/api/v1/auth/login"], notMethods: ["OPTIONS"] } }]),
+            [],
+        ],
+        [
+            "ALLOW with a second rule that needs no principal (rules are ORed)",
+            (rs) =>
+                set(named(rs, "require-jwt").props, "spec", {
+                    selector,
+                    action: "ALLOW",
+                    rules: [{ from: [{ source: { requestPrincipals: ["*"] } }] }, { to: [{ operation: { methods: ["GET", "POST"] } }] }],
+                }),
+            [
+                'RequestAuthentication istio-ingress/gateway-jwt (workloads istio=ingressgateway) admits requests without a token: no AuthorizationPolicy on the same workloads requires a principal (DENY with notRequestPrincipals ["*"] or ALLOW with requestPrincipals; istio/istio#50588)',
+            ],
+        ],
+        [
+            "ALLOW with a second source that needs no principal (sources are ORed)",
+            (rs) => set(named(rs, "require-jwt").props, "spec", { selector, action: "ALLOW", rules: [{ from: [{ source: { requestPrincipals: ["*"] } }, { source: { ipBlocks: ["0.0.0.0/0"] } }] }] }),
+            [
+                'RequestAuthentication istio-ingress/gateway-jwt (workloads istio=ingressgateway) admits requests without a token: no AuthorizationPolicy on the same workloads requires a principal (DENY with notRequestPrincipals ["*"] or ALLOW with requestPrincipals; istio/istio#50588)',
+            ],
+        ],
+        [
+            "a policy attached by targetRefs to another Gateway does not cover the workloads",
+            (rs) => {
+                set(named(rs, "require-jwt").props, "spec.selector", undefined);
+                set(named(rs, "require-jwt").props, "spec.targetRefs", [{ kind: "Gateway", group: "gateway.networking.k8s.io", name: "other" }]);
+            },
+            [
+                'RequestAuthentication istio-ingress/gateway-jwt (workloads istio=ingressgateway) admits requests without a token: no AuthorizationPolicy on the same workloads requires a principal (DENY with notRequestPrincipals ["*"] or ALLOW with requestPrincipals; istio/istio#50588)',
+            ],
+        ],
+        [
+            "DENY with a stricter notRequestPrincipals list (one issuer) pairs",
+            (rs) => set(named(rs, "require-jwt").props, "spec.rules[0].from[0].source.notRequestPrincipals", ["https://api.growbin.app/api/v1/auth/*"]),
+            [],
+        ],
+        [
+            "a policy on a subset of the labels (it selects these workloads and more) pairs",
+            (rs) => {
+                set(named(rs, "gateway-jwt").props, "spec.selector", { matchLabels: { istio: "ingressgateway", app: "gw" } });
+            },
+            [],
+        ],
+        [
+            "a source unknown at preview is reported, not passed",
+            (rs) => set(named(rs, "require-jwt").props, "spec.rules[0].from[0].source", UNKNOWN),
+            ["RequestAuthentication istio-ingress/gateway-jwt: cannot be verified at preview: spec.rules[0].from[0].source is unknown"],
+        ],
     ]);
 
     stackRuleCases(customAuthzProvidersAreDeclared, stack(), [
