@@ -120,10 +120,30 @@ describe("policies: aws family", () => {
         ]);
         resourceRuleCases(noWorldOpenSshOrNodePorts, LEGACY_SG, [
             ["an inline rule on SSH", "ingress[0].fromPort", 22, ["ingress[0] admits 0.0.0.0/0 on tcp 22-443, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
+            [
+                'protocol "ALL" in capitals with ports 0-0 (the provider lowercases it: every port)',
+                "ingress[0]",
+                { protocol: "ALL", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] },
+                [
+                    "ingress[0] admits 0.0.0.0/0 on all ports, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR",
+                    "ingress[0] admits 0.0.0.0/0 on all ports, which opens the NodePort range 30000-32767 to the world; let only the load balancer's security group reach the NodePorts",
+                ],
+            ],
+            ["an inline port unknown at preview", "ingress[0].fromPort", UNKNOWN, ["cannot be verified at preview: ingress[0].fromPort is unknown"]],
+            ["an inline CIDR unknown at preview", "ingress[0].cidrBlocks", [UNKNOWN], ["cannot be verified at preview: ingress[0].cidrBlocks[0] is unknown"]],
+        ]);
+        resourceRuleCases(noWorldOpenSshOrNodePorts, { ...LEGACY_SG, type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", name: "default" }, [
+            [
+                "the VPC's default group, SSH from the world",
+                "ingress[0].fromPort",
+                22,
+                ["ingress[0] admits 0.0.0.0/0 on tcp 22-443, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"],
+            ],
         ]);
         resourceRuleCases(noWorldOpenSshOrNodePorts, SG_RULE_CLASSIC, [
             ["a SecurityGroupRule on SSH", "fromPort", 22, ["this ingress rule admits 0.0.0.0/0 on tcp 22-80, which opens SSH (22) to the world; allow only the operators' or bastion's CIDR"]],
             ["an egress SecurityGroupRule is not ingress", "type", "egress", []],
+            ["a CIDR unknown at preview", "cidrBlocks", [UNKNOWN], ["cannot be verified at preview: cidrBlocks[0] is unknown"]],
         ]);
     });
 

@@ -40,6 +40,25 @@ describe("policies: secrets family", () => {
             expect(runsJoinToken(asRoot(joinCommandScript({ ttl: "30m", description: "d" })))).to.equal(true);
             expect(runsJoinToken("sudo -n /usr/bin/kubeadm join --config c")).to.equal(true);
         });
+        // Wrappings that hid the command from the first version of the rule (adversarial review).
+        const wrapped: [string, string, boolean][] = [
+            ["the project's own one-line asRoot wrapper", asRoot("kubeadm token create --print-join-command"), true],
+            ['bash -c "…"', 'bash -c "kubeadm join 10.0.0.1:6443 --token x"', true],
+            ["an if", "if kubeadm join x; then :; fi", true],
+            ["env K=V", "env KUBECONFIG=/etc/kubernetes/admin.conf kubeadm token create", true],
+            ["timeout", "timeout 60 kubeadm join x", true],
+            ["exec", "exec kubeadm join x", true],
+            ["a brace group", "{ kubeadm token create; }", true],
+            ["a flag before the subcommand", "kubeadm --v=5 join x", true],
+            ["a flag with a value inside token create", "kubeadm token --kubeconfig /etc/kubernetes/admin.conf create", true],
+            ["kubeadm init (prints a join command with its token)", "kubeadm init --config c", true],
+            ["kubeadm reset is not a token command", "kubeadm reset -f", false],
+            ["kubeadm token list is not", "kubeadm token list", false],
+            ["a mention in an echo is not", 'echo "node did not register after kubeadm join"', false],
+        ];
+        for (const [what, text, expected] of wrapped) {
+            it(`${what}: ${expected ? "a token command" : "not one"}`, () => expect(runsJoinToken(text)).to.equal(expected));
+        }
     });
 
     resourceRuleCases(noPlaintextKeyMaterialInInputs, TOKEN_COMMAND, [

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { AWS } from "../lib/kinds";
-import { asArray, asRecord, guard, need } from "../lib/values";
+import { asArray, guard, need } from "../lib/values";
 
 /**
  * Ranges this wide are the internet in a few pieces (0.0.0.0/1 + 128.0.0.0/1 is 0.0.0.0/0), so
@@ -32,8 +32,9 @@ interface Ingress {
 
 function findings(rule: Ingress, nodePorts: [number, number]): string[] {
     const world = rule.cidrs.filter(worldWide);
-    if (world.length === 0 || NO_PORTS.has(rule.protocol)) return [];
-    const all = rule.protocol === "-1" || rule.protocol === "all";
+    if (world.length === 0 || NO_PORTS.has(rule.protocol.toLowerCase())) return [];
+    // The AWS provider lowercases the protocol: "ALL" with ports 0-0 opens everything.
+    const all = rule.protocol === "-1" || rule.protocol.toLowerCase() === "all";
     const from = all ? 0 : (rule.fromPort ?? 0);
     const to = all ? 65535 : (rule.toPort ?? from);
     const range = from === to ? `${from}` : `${from}-${to}`;
@@ -60,23 +61,24 @@ export const noWorldOpenSshOrNodePorts: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         const nodePorts = args.getConfig<Config>().nodePortRange ?? NODE_PORT_RANGE;
         const rules: Ingress[] = [];
+        // Every element is read through need(): an unknown CIDR or port is reported, never skipped.
+        const cidrsAt = (...paths: string[]): string[] => paths.flatMap((p) => asArray(need(args.props, p)).map((_, j) => need(args.props, `${p}[${j}]`) as string));
         guard(report, () => {
-            if (args.type === AWS.securityGroup) {
+            if (args.type === AWS.securityGroup || args.type === AWS.defaultSecurityGroup) {
                 asArray(need(args.props, "ingress")).forEach((_, i) => {
-                    const r = asRecord(need(args.props, `ingress[${i}]`));
                     rules.push({
                         where: `ingress[${i}]`,
-                        cidrs: [...asArray<string>(need(args.props, `ingress[${i}].cidrBlocks`)), ...asArray<string>(need(args.props, `ingress[${i}].ipv6CidrBlocks`))],
-                        protocol: String(r.protocol),
-                        fromPort: r.fromPort,
-                        toPort: r.toPort,
+                        cidrs: cidrsAt(`ingress[${i}].cidrBlocks`, `ingress[${i}].ipv6CidrBlocks`),
+                        protocol: String(need(args.props, `ingress[${i}].protocol`)),
+                        fromPort: need(args.props, `ingress[${i}].fromPort`),
+                        toPort: need(args.props, `ingress[${i}].toPort`),
                     });
                 });
             } else if (args.type === AWS.securityGroupRule) {
                 if (need(args.props, "type") !== "ingress") return;
                 rules.push({
                     where: "this ingress rule",
-                    cidrs: [...asArray<string>(need(args.props, "cidrBlocks")), ...asArray<string>(need(args.props, "ipv6CidrBlocks"))],
+                    cidrs: cidrsAt("cidrBlocks", "ipv6CidrBlocks"),
                     protocol: String(need(args.props, "protocol")),
                     fromPort: need(args.props, "fromPort"),
                     toPort: need(args.props, "toPort"),

@@ -56,6 +56,8 @@ export const AWS = {
     instance: "aws:ec2/instance:Instance",
     launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    /** The VPC's default group, managed in place; same inline ingress shape. */
+    defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     vpcIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     /** The aws.alb.* aliases register under their own tokens. */

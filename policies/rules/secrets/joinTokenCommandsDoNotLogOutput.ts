@@ -2,12 +2,18 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { COMMAND_TYPES } from "../lib/kinds";
 import { asArray, isUnknown, raw, unknownMessage } from "../lib/values";
 
+/** What may stand before a command: a line start, a separator, a quote, or a wrapper that runs the rest. */
+const COMMAND_START = String.raw`(?:^|[;&|({!'"\x60]|\$\(|\b(?:then|do|else|if|while|until|exec|time|nohup|xargs|sudo(?:\s+-\S+)*|env(?:\s+-\S+|\s+\w+=\S*)*|timeout(?:\s+-\S+)*\s+\S+|(?:ba)?sh(?:\s+-\w*)*\s+-\w*c))`;
+/** Flags (with an optional value) between a command and its subcommand: `--v=5`, `--kubeconfig x`. */
+const FLAGS = String.raw`(?:\s+-\S+(?:\s+[^-\s;&|]\S*)?)*`;
+
 /**
- * `kubeadm token create` / `kubeadm join` in command position (line start, after `;`, `&&`,
- * `|`, `$(`, `then`, `do`, `sudo …`), not in prose such as an error message that mentions it.
- * The quoting of `bash -c '<script>'` is undone first.
+ * `kubeadm join`, `kubeadm init` (it prints a join command with its token) or `kubeadm token
+ * create` in command position, however it is wrapped (`sudo`, `bash -c '…'`, `env K=V`,
+ * `timeout 60`, `if`, `{ …; }`) and whatever flags come between (`kubeadm --v=5 join`,
+ * `kubeadm token --kubeconfig x create`); not a mention in prose, such as an error message.
  */
-export const JOIN_TOKEN_COMMAND = /(^|[;&|(`]|\$\(|\bthen\b|\bdo\b|\bsudo(?:\s+-\S+)*)[ \t]*(?:\S*\/)?kubeadm\s+(?:token\s+create|join)\b/m;
+export const JOIN_TOKEN_COMMAND = new RegExp(String.raw`${COMMAND_START}[ \t]*(?:\S*/)?kubeadm${FLAGS}\s+(?:join|init|token${FLAGS}\s+create)\b`, "m");
 
 export function runsJoinToken(text: string): boolean {
     return JOIN_TOKEN_COMMAND.test(text.replace(/'\\''/g, "'"));
@@ -20,7 +26,7 @@ export function runsJoinToken(text: string): boolean {
  */
 export const joinTokenCommandsDoNotLogOutput: ResourceValidationPolicy = {
     name: "joinTokenCommandsDoNotLogOutput",
-    description: 'Commands whose text runs `kubeadm token create` or `kubeadm join` set logging to "none" and list stdout in additionalSecretOutputs.',
+    description: 'Commands whose text runs `kubeadm token create`, `kubeadm join` or `kubeadm init` set logging to "none" and list stdout in additionalSecretOutputs.',
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         if (!(COMMAND_TYPES as readonly string[]).includes(args.type)) return;
