@@ -224,6 +224,25 @@ describe("policies: istio family", () => {
             [],
         ],
         ["type unknown at preview", (rs) => set(svc(rs).props, "spec.type", UNKNOWN), ["Service scan/scan-api: cannot be verified at preview: spec.type is unknown"]],
+        [
+            "an app Service that adds the gateway's label to its selector gets no exemption",
+            (rs) => {
+                set(svc(rs).props, "spec.type", "NodePort");
+                set(svc(rs).props, "spec.selector", { istio: "ingressgateway", app: "scan-api" });
+            },
+            ["Service scan/scan-api is NodePort; Services in mesh namespace scan must be ClusterIP (traffic enters through the ingress gateway only)"],
+        ],
+        [
+            "a ClusterIP Service with externalIPs is a door too",
+            (rs) => set(svc(rs).props, "spec.externalIPs", ["203.0.113.10"]),
+            ["Service scan/scan-api has externalIPs 203.0.113.10; kube-proxy serves them on every node, past the ingress gateway: remove them"],
+        ],
+        ["an ExternalName Service (a DNS alias) is not a door", (rs) => set(svc(rs).props, "spec", { type: "ExternalName", externalName: "db.example.com" }), []],
+        [
+            "a namespace unknown at preview is reported, not read as default",
+            (rs) => set(svc(rs).props, "metadata.namespace", UNKNOWN),
+            ["Service default/scan-api: cannot be verified at preview: metadata.namespace is unknown"],
+        ],
     ]);
 
     stackRuleCases(meshNamespacesAreInjected, meshStack(), [

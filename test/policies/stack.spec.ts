@@ -124,6 +124,17 @@ describe("policies: stack (cross-resource) family", () => {
             ],
         ],
         ["gateways unknown at preview", (rs) => set(named(rs, "scan").props, "spec.gateways", UNKNOWN), ["VirtualService scan/scan: cannot be verified at preview: spec.gateways is unknown"]],
+        [
+            "a ServiceEntry whose hosts are unknown at preview is reported, and the rule still decides the rest",
+            (rs) => {
+                rs.push(cr("networking.istio.io/v1", "ServiceEntry", "chat", "db", { hosts: UNKNOWN, ports: [{ number: 5432, name: "pg", protocol: "TCP" }] }));
+                set(named(rs, "chat").props, "spec.http[1].route[0].destination.host", "chat-apl.chat.svc.cluster.local");
+            },
+            [
+                "ServiceEntry chat/db: cannot be verified at preview: spec.hosts is unknown",
+                'VirtualService chat/chat spec.http[1].route[0].destination.host "chat-apl.chat.svc.cluster.local" resolves to Service chat/chat-apl, which this stack does not declare (add the Service, a ServiceEntry, or list the host in externalHosts)',
+            ],
+        ],
     ]);
     describe("virtualServiceReferencesResolve (externalHosts allowance)", () => {
         stackRuleCases(
@@ -394,6 +405,32 @@ describe("policies: stack (cross-resource) family", () => {
             ["the Istio Helm releases use different versions (base 1.24.1, istiod 1.24.1, gateway 1.25.0); pin one version for all of them"],
         ],
         ["a version unknown at preview", (rs) => set(gw(rs).props, "version", UNKNOWN), ["Helm release istio-ingressgateway: cannot be verified at preview: version is unknown"]],
+        [
+            "ranges are not pins, even when all three agree",
+            (rs) => {
+                for (const r of rs.filter((x) => x.type.includes("helm.sh"))) r.props.version = "~1.24";
+            },
+            [
+                'Helm release base (chart base) gives version "~1.24", a range or alias rather than one release; pin an exact version such as 1.24.1',
+                'Helm release istiod (chart istiod) gives version "~1.24", a range or alias rather than one release; pin an exact version such as 1.24.1',
+                'Helm release istio-ingressgateway (chart gateway) gives version "~1.24", a range or alias rather than one release; pin an exact version such as 1.24.1',
+            ],
+        ],
+        ["a leading v is the same release (1.24.1 = v1.24.1)", (rs) => set(gw(rs).props, "version", "v1.24.1"), []],
+        [
+            "a packaged chart whose file is another version than declared",
+            (rs) => set(rs.find((r) => r.name === "release-istiod")!.props, "chart", "./charts/istiod-1.25.0.tgz"),
+            ["Helm release istiod installs the packaged chart of 1.25.0 (./charts/istiod-1.25.0.tgz) but declares version 1.24.1; a local chart installs what is on disk"],
+        ],
+        [
+            "istiod rendered as a helm.sh/v4 Chart at another version counts too",
+            (rs) => {
+                const istiod = rs.find((r) => r.name === "release-istiod")!;
+                istiod.type = "kubernetes:helm.sh/v4:Chart";
+                istiod.props.version = "1.25.0";
+            },
+            ["the Istio Helm releases use different versions (base 1.24.1, istiod 1.25.0, gateway 1.24.1); pin one version for all of them"],
+        ],
     ]);
 
     stackRuleCases(loadBalancerTargetsGatewayNodePorts, stack(), [

@@ -49,8 +49,8 @@ export const isAuthorizationPolicy = (t: string) => isKind(t, ISTIO_GROUPS.secur
 export const isService = (t: string) => isKind(t, "", "Service");
 export const isNamespace = (t: string) => isKind(t, "", "Namespace");
 export const isDeployment = (t: string) => isKind(t, "apps", "Deployment");
-/** Helm releases: helm.sh/v3 today, any later version too. */
-export const isHelmRelease = (t: string) => isKind(t, "helm.sh", "Release", false);
+/** Helm releases: helm.sh/v3 Release today, any later version too, and helm.sh/v4 Chart (a chart rendered by Pulumi). */
+export const isHelmRelease = (t: string) => isKind(t, "helm.sh", "Release", false) || isKind(t, "helm.sh", "Chart", false);
 
 export const AWS = {
     instance: "aws:ec2/instance:Instance",
@@ -102,4 +102,11 @@ export function chartName(props: Record<string, any>): string {
         .split("/")
         .pop()!
         .replace(/-\d+\.\d+\.\d+.*\.tgz$/, "");
+}
+
+/** The version in a packaged chart's file name (`./charts/istiod-1.25.0.tgz` → `1.25.0`). */
+export function chartFileVersion(props: Record<string, any>): string | undefined {
+    const chart = raw(props).chart;
+    if (typeof chart !== "string" || isUnknown(chart)) return undefined;
+    return /-(\d+\.\d+\.\d+[^/]*?)\.tgz$/.exec(chart)?.[1];
 }

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { describe, isGateway, isKind, isService, isVirtualService, ISTIO_GROUPS, metadataOf } from "../lib/kinds";
-import { asArray, asRecord, guard, need } from "../lib/values";
+import { asArray, guard, need } from "../lib/values";
 
 interface Config {
     /** Hosts outside the stack that routes may name (exact, or `*.suffix`). */
@@ -70,7 +70,16 @@ export const virtualServiceReferencesResolve: StackValidationPolicy = {
         const key = (r: PolicyResource) => `${metadataOf(r.props).namespace}/${metadataOf(r.props).name}`;
         const gateways = new Set([...args.resources.filter((r) => isGateway(r.type)).map(key), ...(cfg.externalGateways ?? [])]);
         const services = new Set(args.resources.filter((r) => isService(r.type)).map(key));
-        const serviceEntryHosts = args.resources.filter((r) => isKind(r.type, ISTIO_GROUPS.networking, "ServiceEntry")).flatMap((r) => asArray<string>(asRecord(asRecord(r.props).spec).hosts));
+        // Read inside guard: an unknown ServiceEntry host is this rule's violation, not the engine's
+        // advisory skip of the whole (mandatory) rule.
+        const serviceEntryHosts: string[] = [];
+        for (const se of args.resources.filter((r) => isKind(r.type, ISTIO_GROUPS.networking, "ServiceEntry"))) {
+            guard(
+                (m) => report(m, se.urn),
+                () => asArray(need(se.props, "spec.hosts")).forEach((_, i) => serviceEntryHosts.push(String(need(se.props, `spec.hosts[${i}]`)))),
+                describe(se),
+            );
+        }
         const allowed = [...(cfg.externalHosts ?? []), ...serviceEntryHosts];
         for (const vs of args.resources.filter((r) => isVirtualService(r.type))) {
             const ns = metadataOf(vs.props).namespace;
