@@ -154,7 +154,7 @@ const CASES: BrokenCase[] = [
             f.kind("EnvoyFilter", "cookie-to-header").props.spec.configPatches[0].match.listener.portNumber = 8080;
         },
         rule: "envoyFiltersDoNotPinListenerPorts",
-        message: "portNumber pins listener port 8080",
+        message: "portNumber pins 8080",
     },
     {
         name: "an ALLOW AuthorizationPolicy with rules [{}]",

@@ -83,6 +83,23 @@ describe("policies: istio family", () => {
             ],
         ],
         ["a filter name unknown at preview", "spec.configPatches[0].patch.value.name", UNKNOWN, ["cannot be verified at preview: spec.configPatches[0].patch.value.name is unknown"]],
+        [
+            "a removed listener-filter name in listenerFilter",
+            "spec.configPatches[0].match.listener.listenerFilter",
+            "envoy.listener.tls_inspector",
+            [
+                'spec.configPatches[0].match.listener.listenerFilter is "envoy.listener.tls_inspector", a filter name Istio no longer matches (silently a no-op since 1.19); use "envoy.filters.listener.tls_inspector"',
+            ],
+        ],
+        [
+            "a v2 config type URL",
+            "spec.configPatches[0].patch.value.typed_config.@type",
+            "type.googleapis.com/envoy.config.filter.http.lua.v2.Lua",
+            [
+                'spec.configPatches[0].patch.value.typed_config.@type is "type.googleapis.com/envoy.config.filter.http.lua.v2.Lua", a v2 config type Envoy no longer loads; use the v3 type (type.googleapis.com/envoy.extensions.filters.…v3.…)',
+            ],
+        ],
+        ["Lua code unknown at preview cannot hold a filter name: no finding", "spec.configPatches[0].patch.value.typed_config.inlineCode", UNKNOWN, []],
     ]);
 
     resourceRuleCases(envoyFiltersDoNotPinListenerPorts, ENVOY_FILTER, [
@@ -90,8 +107,33 @@ describe("policies: istio family", () => {
             "portNumber 8080",
             "spec.configPatches[0].match.listener.portNumber",
             8080,
-            ["spec.configPatches[0].match.listener.portNumber pins listener port 8080; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead"],
+            ["spec.configPatches[0].match.listener.portNumber pins 8080; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead"],
         ],
+        [
+            "a filter chain's destinationPort",
+            "spec.configPatches[0].match.listener.filterChain.destinationPort",
+            8080,
+            ["spec.configPatches[0].match.listener.filterChain.destinationPort pins 8080; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead"],
+        ],
+        [
+            "a listener named by its port",
+            "spec.configPatches[0].match.listener.name",
+            "0.0.0.0_8080",
+            [`spec.configPatches[0].match.listener.name pins "0.0.0.0_8080"; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead`],
+        ],
+        [
+            "a route configuration by port",
+            "spec.configPatches[0].match.routeConfiguration",
+            { portNumber: 8080 },
+            ["spec.configPatches[0].match.routeConfiguration.portNumber pins 8080; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead"],
+        ],
+        [
+            "a route configuration named by its port",
+            "spec.configPatches[0].match.routeConfiguration",
+            { name: "http.8080" },
+            [`spec.configPatches[0].match.routeConfiguration.name pins "http.8080"; the gateway's listener ports depend on the chart (80/443 or 8080/8443), match the filter chain instead`],
+        ],
+        ["a listener name without a port is fine", "spec.configPatches[0].match.listener.name", "virtualInbound", []],
         ["portNumber unknown at preview", "spec.configPatches[0].match.listener.portNumber", UNKNOWN, ["cannot be verified at preview: spec.configPatches[0].match.listener.portNumber is unknown"]],
     ]);
 

@@ -24,7 +24,22 @@ export const REMOVED_FILTER_NAMES: Record<string, string> = {
     "envoy.listener.tls_inspector": "envoy.filters.listener.tls_inspector",
     "envoy.listener.original_dst": "envoy.filters.listener.original_dst",
     "envoy.listener.http_inspector": "envoy.filters.listener.http_inspector",
+    "envoy.listener.proxy_protocol": "envoy.filters.listener.proxy_protocol",
+    "envoy.csrf": "envoy.filters.http.csrf",
+    "envoy.grpc_json_transcoder": "envoy.filters.http.grpc_json_transcoder",
+    "envoy.grpc_http1_bridge": "envoy.filters.http.grpc_http1_bridge",
+    "envoy.ip_tagging": "envoy.filters.http.ip_tagging",
+    "envoy.client_ssl_auth": "envoy.filters.network.client_ssl_auth",
+    "envoy.echo": "envoy.filters.network.echo",
+    "envoy.mongo_proxy": "envoy.filters.network.mongo_proxy",
+    "envoy.redis_proxy": "envoy.filters.network.redis_proxy",
 };
+
+/** Fields that hold a filter name: `name` anywhere in a patch, and a match's `listenerFilter`. */
+const NAME_FIELD = /(^|\.)(name|listenerFilter|subFilter\.name)$/;
+
+/** v2 (and v2alpha) config type URLs: Envoy dropped the v2 API, so a typed_config of one fails to load. */
+const V2_TYPE_URL = /^type\.googleapis\.com\/envoy\.config\.filter\.[\w.]+\.v2(alpha\d*)?\./;
 
 export const envoyFiltersUseCurrentFilterNames: ResourceValidationPolicy = {
     name: "envoyFiltersUseCurrentFilterNames",
@@ -37,11 +52,17 @@ export const envoyFiltersUseCurrentFilterNames: ResourceValidationPolicy = {
                 need(args.props, "spec.configPatches"),
                 "spec.configPatches",
                 (path, s) => {
-                    if (!/(^|\.)name$/.test(path)) return;
-                    const current = REMOVED_FILTER_NAMES[s];
-                    if (current) report(`${path} is "${s}", a filter name Istio no longer matches (silently a no-op since 1.19); use "${current}"`);
+                    if (NAME_FIELD.test(path)) {
+                        const current = REMOVED_FILTER_NAMES[s];
+                        if (current) report(`${path} is "${s}", a filter name Istio no longer matches (silently a no-op since 1.19); use "${current}"`);
+                    } else if (/(^|\.)(@type|type_url|typeUrl)$/.test(path) && V2_TYPE_URL.test(s)) {
+                        report(`${path} is "${s}", a v2 config type Envoy no longer loads; use the v3 type (type.googleapis.com/envoy.extensions.filters.…v3.…)`);
+                    }
                 },
-                (path) => report(`cannot be verified at preview: ${path} is unknown`),
+                // Only a name or a type can decide this rule: an unknown Lua body or value cannot.
+                (path) => {
+                    if (NAME_FIELD.test(path) || /(^|\.)(@type|type_url|typeUrl)$/.test(path)) report(`cannot be verified at preview: ${path} is unknown`);
+                },
             );
         });
     },
