@@ -43,6 +43,7 @@ describe("policies: aws family", () => {
         ["httpTokens optional", "metadataOptions.httpTokens", "optional", ['metadataOptions.httpTokens is "optional"; set it to "required" (IMDSv2 only)']],
         ["no metadataOptions", "metadataOptions", undefined, ['metadataOptions.httpTokens is not set (IMDSv1 stays on); set it to "required" (IMDSv2 only)']],
         ["httpTokens unknown at preview", "metadataOptions.httpTokens", UNKNOWN, ["cannot be verified at preview: metadataOptions.httpTokens is unknown"]],
+        ["no metadata service at all (httpEndpoint disabled) is safe", "metadataOptions", { httpEndpoint: "disabled" }, []],
     ]);
     describe("gatewayNodesRequireImdsV2 (instances)", () => {
         resourceRuleCases(gatewayNodesRequireImdsV2, INSTANCE, [

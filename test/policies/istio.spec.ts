@@ -211,6 +211,8 @@ describe("policies: istio family", () => {
 
     resourceRuleCases(requestAuthenticationsHaveTrustedJwks, REQUEST_AUTHN, [
         ["no issuer", "spec.jwtRules[0].issuer", undefined, ["spec.jwtRules[0].issuer is not set"]],
+        ["an upper-case HTTPS scheme is https", "spec.jwtRules[0].jwksUri", "HTTPS://auth.example.com/jwks.json", []],
+        ["the short cluster-local form <svc>.<ns>.svc", "spec.jwtRules[0].jwksUri", "http://auth-api.auth.svc:8000/jwks.json", []],
         [
             "an external plain-http JWKS",
             "spec.jwtRules[0].jwksUri",

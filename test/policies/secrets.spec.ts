@@ -61,6 +61,23 @@ describe("policies: secrets family", () => {
         }
     });
 
+    describe("noPlaintextKeyMaterialInInputs (a Kubernetes Secret's data)", () => {
+        it("a TLS key in a Secret's stringData is where it belongs (the provider keeps it secret)", async () => {
+            const secret: FakeResource = {
+                type: "kubernetes:core/v1:Secret",
+                name: "tls",
+                props: {
+                    metadata: { name: "api-tls", namespace: "istio-ingress" },
+                    type: "kubernetes.io/tls",
+                    stringData: { "tls.key": FAKE_SECRETS.sshPrivateKey, "tls.crt": "-----BEGIN CERTIFICATE-----" },
+                },
+            };
+            expect((await runResource(noPlaintextKeyMaterialInInputs, secret)).violations).to.deep.equal([]);
+            const annotated = { ...secret, props: { ...secret.props, metadata: { ...secret.props.metadata, annotations: { key: FAKE_SECRETS.sshPrivateKey } } } };
+            expect((await runResource(noPlaintextKeyMaterialInInputs, annotated)).violations).to.have.length(1);
+        });
+    });
+
     resourceRuleCases(noPlaintextKeyMaterialInInputs, TOKEN_COMMAND, [
         [
             "a PEM key in the environment",

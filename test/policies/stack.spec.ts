@@ -323,6 +323,11 @@ describe("policies: stack (cross-resource) family", () => {
 
     stackRuleCases(customAuthzProvidersAreDeclared, stack(), [
         [
+            "an action unknown at preview is reported on that policy, not a failed preview",
+            (rs) => set(named(rs, "require-jwt").props, "spec.action", UNKNOWN),
+            ["AuthorizationPolicy istio-ingress/require-jwt: cannot be verified at preview: spec.action is unknown"],
+        ],
+        [
             "an undeclared provider",
             (rs) => set(named(rs, "ext-authz-auth-blacklist").props, "spec.provider.name", "opa"),
             [

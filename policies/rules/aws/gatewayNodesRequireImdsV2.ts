@@ -12,6 +12,8 @@ export const gatewayNodesRequireImdsV2: ResourceValidationPolicy = {
         guard(report, () => {
             const tokens = need(args.props, "metadataOptions.httpTokens");
             if (tokens === "required") return;
+            // No metadata service at all: nothing to steal credentials from.
+            if (need(args.props, "metadataOptions.httpEndpoint") === "disabled") return;
             if (tokens === undefined && args.type === AWS.instance && need(args.props, "launchTemplate") !== undefined) return;
             report(`metadataOptions.httpTokens is ${tokens === undefined ? "not set (IMDSv1 stays on)" : `"${tokens}"`}; set it to "required" (IMDSv2 only)`);
         });

@@ -2,8 +2,8 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isRequestAuthentication } from "../lib/kinds";
 import { asArray, guard, need } from "../lib/values";
 
-/** A cluster-local Service (`<svc>.<ns>.svc.cluster.local`): traffic that never leaves the cluster. */
-const CLUSTER_LOCAL = /^http:\/\/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\.svc\.cluster\.local(:\d+)?(\/|$)/;
+/** A cluster-local Service (`<svc>.<ns>.svc.cluster.local`, or the short `<svc>.<ns>.svc`): traffic that never leaves the cluster. Schemes and hosts compare case-insensitively. */
+const CLUSTER_LOCAL = /^http:\/\/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\.svc(\.cluster\.local)?(:\d+)?(\/|$)/i;
 
 /**
  * Keys fetched over plain HTTP from outside the cluster can be replaced in transit, and a rule
@@ -23,7 +23,7 @@ export const requestAuthenticationsHaveTrustedJwks: ResourceValidationPolicy = {
                 const jwks = need(args.props, `spec.jwtRules[${i}].jwks`);
                 if (uri === undefined || uri === "") {
                     if (jwks === undefined || jwks === "") report(`spec.jwtRules[${i}] has neither jwksUri nor jwks; set the issuer's JWKS URL`);
-                } else if (typeof uri !== "string" || !(uri.startsWith("https://") || CLUSTER_LOCAL.test(uri))) {
+                } else if (typeof uri !== "string" || !(/^https:\/\//i.test(uri) || CLUSTER_LOCAL.test(uri))) {
                     report(`spec.jwtRules[${i}].jwksUri "${uri}" must be https:// or a cluster-local http://<service>.<namespace>.svc.cluster.local URL`);
                 }
             });

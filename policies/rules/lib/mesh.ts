@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { chartName, isHelmRelease, isNamespace, metadataOf } from "./kinds";
-import { asArray, asRecord, isUnknown, need, raw } from "./values";
+import { chartName, describe, isAuthorizationPolicy, isHelmRelease, isNamespace, metadataOf } from "./kinds";
+import { asArray, asRecord, guard, isUnknown, need, raw } from "./values";
 
 // What the stack says about the mesh, read from the resources themselves: the Istio Helm
 // releases (version, istiod's meshConfig, the gateway Service), the root namespace, and the
@@ -96,4 +96,23 @@ export function formatLabels(l: Record<string, string> | undefined): string {
               .map(([k, v]) => `${k}=${v}`)
               .join(",")
         : "(all workloads)";
+}
+
+/**
+ * The CUSTOM AuthorizationPolicies of the stack. A policy whose action is unknown at preview
+ * may be one: it is reported as unverifiable on its own resource (read outside `guard`, the
+ * engine would fail the whole preview instead).
+ */
+export function customPolicies(resources: PolicyResource[], report: (message: string, urn?: string) => void): PolicyResource[] {
+    const out: PolicyResource[] = [];
+    for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
+        guard(
+            (m) => report(m, r.urn),
+            () => {
+                if (need(r.props, "spec.action") === "CUSTOM") out.push(r);
+            },
+            describe(r),
+        );
+    }
+    return out;
 }

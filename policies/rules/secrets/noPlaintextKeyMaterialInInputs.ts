@@ -15,6 +15,8 @@ export const SECRET_FIELDS: Record<string, string[]> = {
     "command:remote:Command": ["connection.privateKey", "connection.password", "connection.proxy.privateKey", "connection.proxy.password"],
     "command:remote:CopyToRemote": ["connection.privateKey", "connection.password", "connection.proxy.privateKey", "connection.proxy.password"],
     "pulumi:providers:kubernetes": ["kubeconfig"],
+    // pulumi-kubernetes stores a Secret's data and stringData as secrets (every key below them).
+    "kubernetes:core/v1:Secret": ["data", "stringData"],
 };
 
 interface Config {
@@ -35,7 +37,8 @@ export function keyMaterialKind(s: string): string | undefined {
  */
 export const noPlaintextKeyMaterialInInputs: ResourceValidationPolicy = {
     name: "noPlaintextKeyMaterialInInputs",
-    description: "No resource input holds a private key (PEM) or a kubeconfig outside the fields the provider keeps secret (command connection.privateKey, the Kubernetes provider's kubeconfig).",
+    description:
+        "No resource input holds a private key (PEM) or a kubeconfig outside the fields the provider keeps secret (command connection.privateKey, the Kubernetes provider's kubeconfig, a Kubernetes Secret's data).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -46,7 +49,7 @@ export const noPlaintextKeyMaterialInInputs: ResourceValidationPolicy = {
         const extra = (args.getConfig<Config>().allowedFields ?? []).filter((f) => f.startsWith(`${args.type}#`)).map((f) => f.slice(args.type.length + 1));
         const allowed = new Set([...(SECRET_FIELDS[args.type] ?? []), ...extra]);
         walkStrings(asRecord(args.props), "", (path, s) => {
-            if (allowed.has(path)) return;
+            if ([...allowed].some((a) => path === a || path.startsWith(`${a}.`))) return;
             const kind = keyMaterialKind(s);
             if (kind) report(`${path} holds ${kind} in plain text; pass it only through a field the provider keeps secret (e.g. connection.privateKey) or drop it`);
         });

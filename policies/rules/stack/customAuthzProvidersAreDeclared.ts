@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { describe, isAuthorizationPolicy } from "../lib/kinds";
-import { istioReleases } from "../lib/mesh";
+import { describe } from "../lib/kinds";
+import { customPolicies, istioReleases } from "../lib/mesh";
 import { asArray, asRecord, guard, need } from "../lib/values";
 
 /**
@@ -13,7 +13,7 @@ export const customAuthzProvidersAreDeclared: StackValidationPolicy = {
     description: "Every CUSTOM AuthorizationPolicy names a provider declared in istiod's meshConfig.extensionProviders (the istiod Helm release values).",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const custom = args.resources.filter((r) => isAuthorizationPolicy(r.type) && need(r.props, "spec.action") === "CUSTOM");
+        const custom = customPolicies(args.resources, report);
         if (custom.length === 0) return;
         const istiod = istioReleases(args.resources).istiod;
         let declared: string[] | undefined;

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { describe, isAuthorizationPolicy, metadataOf } from "../lib/kinds";
-import { formatLabels, istioReleases, parseVersion, selectorOf } from "../lib/mesh";
+import { describe, metadataOf } from "../lib/kinds";
+import { customPolicies, formatLabels, istioReleases, parseVersion, selectorOf } from "../lib/mesh";
 import { guard, need } from "../lib/values";
 
 /** From this minor on a workload may carry several CUSTOM providers (istio/istio#57933, PR #58082). */
@@ -15,7 +15,7 @@ export const oneCustomAuthzProviderPerWorkload: StackValidationPolicy = {
     description: "On Istio < 1.30 (version from the Helm releases) the CUSTOM AuthorizationPolicies of one workload selector name at most one provider.",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const custom = args.resources.filter((r) => isAuthorizationPolicy(r.type) && need(r.props, "spec.action") === "CUSTOM");
+        const custom = customPolicies(args.resources, report);
         if (custom.length < 2) return;
         const releases = istioReleases(args.resources);
         const source = releases.istiod ?? releases.all[0];
