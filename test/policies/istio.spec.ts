@@ -51,6 +51,18 @@ describe("policies: istio family", () => {
         ["a wildcard on the mesh gateway only is internal routing", "spec.gateways", ["mesh"], []],
         ["hosts unknown at preview", "spec.hosts", UNKNOWN, ["cannot be verified at preview: spec.hosts is unknown"]],
     ]);
+    describe("publicGatewayRoutesHaveNoWildcardHosts (Gateway servers)", () => {
+        const GATEWAY = cr("networking.istio.io/v1", "Gateway", "istio-ingress", "eco2-gateway", {
+            selector: { istio: "ingressgateway" },
+            servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["api.growbin.app"] }],
+        });
+        resourceRuleCases(publicGatewayRoutesHaveNoWildcardHosts, GATEWAY, [
+            ["a server for every host", "spec.servers[0].hosts", ["*"], ['spec.servers[0].hosts[0] is "*": the gateway accepts any Host header; name the public hosts explicitly']],
+            ["every host of every namespace", "spec.servers[0].hosts", ["*/*"], ['spec.servers[0].hosts[0] is "*/*": the gateway accepts any Host header; name the public hosts explicitly']],
+            ["a named host behind a namespace is fine", "spec.servers[0].hosts", ["scan/api.growbin.app"], []],
+            ["a host unknown at preview", "spec.servers[0].hosts", [UNKNOWN], ["cannot be verified at preview: spec.servers[0].hosts[0] is unknown"]],
+        ]);
+    });
 
     resourceRuleCases(envoyFiltersSelectIngressGatewayOnly, ENVOY_FILTER, [
         ["no workloadSelector", "spec.workloadSelector", undefined, ["has no workloadSelector, so it patches every proxy in its namespace; select the ingress gateway (istio=ingressgateway)"]],

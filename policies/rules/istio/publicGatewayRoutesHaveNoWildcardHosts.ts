@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isVirtualService } from "../lib/kinds";
+import { isGateway, isVirtualService } from "../lib/kinds";
 import { asArray, guard, need } from "../lib/values";
 
 /**
@@ -8,9 +8,22 @@ import { asArray, guard, need } from "../lib/values";
  */
 export const publicGatewayRoutesHaveNoWildcardHosts: ResourceValidationPolicy = {
     name: "publicGatewayRoutesHaveNoWildcardHosts",
-    description: "No VirtualService bound to a gateway (other than the internal `mesh`) claims a wildcard host.",
+    description: "No VirtualService bound to a gateway (other than the internal `mesh`) claims a wildcard host, and no Gateway server accepts every host (`*`, `<ns>/*`).",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
+        if (isGateway(args.type)) {
+            // The Gateway itself: a server host "*" or "<ns>/*" accepts every Host header, whatever the routes say.
+            guard(report, () => {
+                asArray(need(args.props, "spec.servers")).forEach((_, i) => {
+                    asArray(need(args.props, `spec.servers[${i}].hosts`)).forEach((_h, j) => {
+                        const host = need(args.props, `spec.servers[${i}].hosts[${j}]`);
+                        const name = typeof host === "string" ? host.slice(host.indexOf("/") + 1) : "";
+                        if (name === "*") report(`spec.servers[${i}].hosts[${j}] is "${host}": the gateway accepts any Host header; name the public hosts explicitly`);
+                    });
+                });
+            });
+            return;
+        }
         if (!isVirtualService(args.type)) return;
         guard(report, () => {
             const gateways = asArray<string>(need(args.props, "spec.gateways"));
