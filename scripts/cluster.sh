@@ -27,10 +27,15 @@ COMPONENTS=(etcd kube-apiserver kube-controller-manager)
 
 pid_of() { cat "$CLUSTER_DIR/pids/$1.pid" 2>/dev/null || true; }
 # Alive and really ours: a recorded PID may have been reused after a reboot.
+# No pipe into `grep -q` here: under pipefail, grep exiting at its first match can kill `tr`
+# with SIGPIPE mid-write and the pipeline then fails, calling a live process dead (it did, now
+# and then, in CI for kube-apiserver's long command line).
 alive() {
-  local p
+  local p cmd
   p="$(pid_of "$1")"
-  [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "/$1 "
+  [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null || return 1
+  cmd="$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmd" == *"/$1 "* ]]
 }
 
 # Free TCP ports on 127.0.0.1, all held open at once so they are distinct;
@@ -115,9 +120,14 @@ launch() { # <name> <binary> <args...>: detached, logged, pid recorded
 wait_ready() {
   local start=$SECONDS code
   while ((SECONDS - start < TIMEOUT)); do
-    if ! alive kube-apiserver; then
+    # Dead means gone (kill -0), not "command line not what we expect": this check runs within
+    # the first second of the process's life, and a first CI run now and then called a starting
+    # kube-apiserver dead with nothing in its log.
+    if ! kill -0 "$(pid_of kube-apiserver)" 2>/dev/null; then
       echo "error: kube-apiserver exited; last lines of $CLUSTER_DIR/logs/kube-apiserver.log:" >&2
       tail -n 30 "$CLUSTER_DIR/logs/kube-apiserver.log" >&2
+      echo "recorded pid $(pid_of kube-apiserver): $(tr '\0' ' ' <"/proc/$(pid_of kube-apiserver)/cmdline" 2>&1 | cut -c1-200)" >&2
+      pgrep -af "kube-apiserver|etcd" | cut -c1-200 >&2 || true
       return 1
     fi
     code="$(api GET /readyz -o /dev/null -w '%{http_code}' 2>/dev/null || true)"
@@ -210,7 +220,7 @@ EOF
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
     --profiling=false
   sleep 2
-  if ! alive kube-controller-manager; then
+  if ! kill -0 "$(pid_of kube-controller-manager)" 2>/dev/null; then
     echo "error: kube-controller-manager exited:" >&2
     tail -n 30 "$CLUSTER_DIR/logs/kube-controller-manager.log" >&2
     cmd_stop >/dev/null 2>&1 || true
