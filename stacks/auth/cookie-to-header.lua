@@ -43,17 +43,38 @@ local function blank(c)
   return c == 32 or c == 9 or c == 11 or c == 12 -- space, tab, vertical tab, form feed
 end
 
--- By byte scanning: a gsub("[ \t]+$") retries from every blank of an inner run and is
--- quadratic on "a=x<60 KB of blanks>y" (seconds of CPU per request).
-local function trim(s)
-  local i, j = 1, #s
-  while i <= j and blank(byte(s, i)) do
+-- Every blank is stepped over by these two byte scans, never by a pattern: a
+-- gsub("[ \t]+$") retries from every blank of an inner run and is quadratic on
+-- "a=x<60 KB of blanks>y" (seconds of CPU per request).
+
+-- First index from i up to last that is not a blank (last + 1 when there is none).
+local function skip_forward(s, i, last)
+  while i <= last and blank(byte(s, i)) do
     i = i + 1
   end
-  while j >= i and blank(byte(s, j)) do
-    j = j - 1
+  return i
+end
+
+-- Last index from i down to first that is not a blank (first - 1 when there is none).
+local function skip_back(s, i, first)
+  while i >= first and blank(byte(s, i)) do
+    i = i - 1
   end
-  return sub(s, i, j)
+  return i
+end
+
+local function trim(s)
+  local i = skip_forward(s, 1, #s)
+  return sub(s, i, skip_back(s, #s, i))
+end
+
+-- A set of bytes, for membership tests by byte.
+local function byte_set(chars)
+  local set = {}
+  for c in chars:gmatch(".") do
+    set[c:byte()] = true
+  end
+  return set
 end
 
 -- All values of the cookie header, one per header line.
@@ -96,10 +117,7 @@ local function parse_pairs(line)
 end
 
 -- token68 (RFC 7235): 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-local TOKEN68 = {}
-for c in ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"):gmatch(".") do
-  TOKEN68[c:byte()] = true
-end
+local TOKEN68 = byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/")
 local function is_token68(v)
   local n = #v
   while n > 0 and v:byte(n) == 61 do -- trailing "=" padding
@@ -131,25 +149,13 @@ local function find_value(line)
       return nil
     end
     init = s + 1
-    local i = s - 1
-    while i >= 1 and blank(byte(line, i)) do
-      i = i - 1
-    end
+    local i = skip_back(line, s - 1, 1)
     if i == 0 or byte(line, i) == 59 then -- ";"
-      local j = s + NAME_LEN
-      while j <= n and blank(byte(line, j)) do
-        j = j + 1
-      end
+      local j = skip_forward(line, s + NAME_LEN, n)
       if j <= n and byte(line, j) == 61 then -- "="
         local e = (find(line, ";", j + 1, true) or n + 1) - 1
-        local vs = j + 1
-        while vs <= e and blank(byte(line, vs)) do
-          vs = vs + 1
-        end
-        while e >= vs and blank(byte(line, e)) do
-          e = e - 1
-        end
-        return sub(line, vs, e)
+        local vs = skip_forward(line, j + 1, e)
+        return sub(line, vs, skip_back(line, e, vs))
       end
     end
   end
@@ -170,10 +176,7 @@ local function without_token(line)
 end
 
 -- tchar of RFC 9110 (the characters of an auth-scheme token)
-local TCHAR = {}
-for c in ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~"):gmatch(".") do
-  TCHAR[c:byte()] = true
-end
+local TCHAR = byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~")
 
 -- Does a "," in this value start another credential (`, <scheme> <credentials>`) rather than
 -- the next auth-param of the same one (`, name=value`)? One pass over the value.
@@ -185,18 +188,13 @@ local function several_credentials(value)
     return true
   end
   while at ~= nil do
-    local i = at + 1
-    while i <= n and blank(byte(value, i)) do
-      i = i + 1
-    end
+    local i = skip_forward(value, at + 1, n)
     local s = i
     while i <= n and TCHAR[byte(value, i)] do
       i = i + 1
     end
     if i > s and i <= n and blank(byte(value, i)) then
-      while i <= n and blank(byte(value, i)) do
-        i = i + 1
-      end
+      i = skip_forward(value, i, n)
       if i <= n and byte(value, i) ~= 44 then -- something after the scheme, not another ","
         return true
       end
